@@ -1,0 +1,50 @@
+import { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
+
+export interface HostpathStorageClassProps {
+  /** Host directory the MicroK8s hostpath provisioner creates volumes in (`parameters.pvDir`). */
+  readonly hostDirectory: string;
+  /** StorageClass name. @default "jupyterhub-hostpath" */
+  readonly name?: string;
+  /**
+   * What happens to a volume's data when its PVC is deleted. `Retain` keeps a user's home
+   * directory on disk after an accidental PVC delete. @default "Retain"
+   */
+  readonly reclaimPolicy?: 'Retain' | 'Delete';
+  /**
+   * Set `parameters.pvDir`. Turn off on MicroK8s older than 1.25, where the addon's provisioner
+   * is patched instead (HostpathProvisionerPatch) and the class only sets the reclaim policy.
+   * @default true
+   */
+  readonly usePvDirParameter?: boolean;
+}
+
+/**
+ * A StorageClass for MicroK8s's `microk8s.io/hostpath` provisioner that places volumes under a
+ * chosen directory (a dedicated disk), instead of the addon's default
+ * `/var/snap/microk8s/common/default-storage`. Needs the hostpath-storage addon of MicroK8s 1.25
+ * or newer (provisioner image cdkbot/hostpath-provisioner 1.4+), which reads `pvDir`; older
+ * MicroK8s ignore it: use `HostpathProvisionerPatch` there.
+ *
+ * `WaitForFirstConsumer` makes the volume land on the node the pod is scheduled to.
+ */
+export class HostpathStorageClass extends Construct {
+  readonly name: string;
+
+  constructor(scope: Construct, id: string, props: HostpathStorageClassProps) {
+    super(scope, id);
+    if (!props.hostDirectory.startsWith('/')) {
+      throw new Error(`HostpathStorageClass: hostDirectory must be absolute, got ${JSON.stringify(props.hostDirectory)}`);
+    }
+    this.name = props.name ?? 'jupyterhub-hostpath';
+    new ApiObject(this, 'Resource', {
+      apiVersion: 'storage.k8s.io/v1',
+      kind: 'StorageClass',
+      metadata: { name: this.name },
+      provisioner: 'microk8s.io/hostpath',
+      ...(props.usePvDirParameter ?? true ? { parameters: { pvDir: props.hostDirectory } } : {}),
+      reclaimPolicy: props.reclaimPolicy ?? 'Retain',
+      volumeBindingMode: 'WaitForFirstConsumer',
+    });
+  }
+}

@@ -1,0 +1,25 @@
+import { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
+
+export interface HubNamespaceProps {
+  /** Namespace name. @default "jupyterhub" */
+  readonly name?: string;
+}
+
+/**
+ * The namespace the hub, the proxy and every user server run in. `npm run deploy` never prunes
+ * it: deleting a namespace deletes the PersistentVolumeClaims of every home directory in it.
+ */
+export class HubNamespace extends Construct {
+  readonly name: string;
+
+  constructor(scope: Construct, id: string, props: HubNamespaceProps = {}) {
+    super(scope, id);
+    this.name = props.name ?? 'jupyterhub';
+    new ApiObject(this, 'Resource', {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: this.name },
+    });
+  }
+}

@@ -1,0 +1,105 @@
+import { App, Chart } from 'cdk8s';
+import { Construct } from 'constructs';
+import { DeploymentRecord } from './cluster/deployment-record';
+import { HostpathProvisionerPatch } from './cluster/hostpath-provisioner-patch';
+import { HostpathStorageClass } from './cluster/hostpath-storage-class';
+import { HubNamespace } from './cluster/hub-namespace';
+import { MetalLbPool } from './cluster/metallb-pool';
+import type { TlsMaterial } from './cluster/tls-check';
+import { TlsSecret } from './cluster/tls-secret';
+import type { HubConfig } from './config/schema';
+import { Auth0Authenticator } from './hub/auth0-authenticator';
+import type { ChartSource } from './hub/chart-source';
+import { JupyterHubChart } from './hub/jupyterhub-chart';
+import { buildHubValues, hubUrl } from './hub/values';
+import type { HubSecrets } from './secrets/store';
+
+export interface HubEnvironmentProps {
+  readonly config: HubConfig;
+  readonly secrets: HubSecrets;
+  /** Certificate and key, when `tls.mode` is "secret". */
+  readonly tls?: TlsMaterial;
+  readonly chartSource: ChartSource;
+  readonly helmExecutable: string;
+}
+
+/**
+ * Everything the hub needs on a MicroK8s machine, from the config: cluster objects (namespace,
+ * storage, MetalLB pool, TLS), the authenticator, and the z2jh release.
+ *
+ * Objects meant for `kubectl apply` go to the `manifests` chart; the optional patch for the
+ * hostpath-provisioner addon goes to `patches`, which is written apart (dist/patches/).
+ */
+export class HubEnvironment extends Construct {
+  readonly manifests: Chart;
+  readonly patches: Chart;
+
+  constructor(scope: App, id: string, props: HubEnvironmentProps) {
+    super(scope, id);
+    const c = props.config;
+    this.manifests = new Chart(scope, 'manifests');
+    this.patches = new Chart(scope, 'patches');
+
+    const ns = new HubNamespace(this.manifests, 'Namespace', { name: c.namespace });
+
+    const storage = new HostpathStorageClass(this.manifests, 'Storage', {
+      name: c.storage.storageClassName,
+      hostDirectory: c.storage.hostDirectory,
+      reclaimPolicy: c.storage.reclaimPolicy,
+      usePvDirParameter: c.storage.method === 'storageClass',
+    });
+    if (c.storage.method === 'provisionerPatch') {
+      new HostpathProvisionerPatch(this.patches, 'HostpathProvisioner', { hostDirectory: c.storage.hostDirectory });
+    }
+
+    const pool = new MetalLbPool(this.manifests, 'LoadBalancer', {
+      name: c.loadBalancer.poolName,
+      addresses: c.loadBalancer.addressPool,
+      hubIP: c.loadBalancer.hubIP,
+    });
+
+    let tlsSecretName: string | undefined;
+    if (c.tls.mode === 'secret') {
+      if (!props.tls) throw new Error('HubEnvironment: tls.mode is "secret" but no certificate was read');
+      tlsSecretName = new TlsSecret(this.manifests, 'Tls', {
+        name: c.tls.secretName,
+        namespace: ns.name,
+        certPem: props.tls.certPem,
+        keyPem: props.tls.keyPem,
+      }).name;
+    }
+
+    const auth = new Auth0Authenticator(this.manifests, 'Auth0', {
+      auth0: c.auth0,
+      hubUrl: hubUrl(c),
+      namespace: ns.name,
+      clientSecret: props.secrets.auth0ClientSecret,
+    });
+
+    new DeploymentRecord(this.manifests, 'Record', {
+      namespace: ns.name,
+      facts: {
+        storageClassName: storage.name,
+        hostDirectory: c.storage.hostDirectory,
+        storageMethod: c.storage.method,
+        chartVersion: c.chartVersion,
+      },
+    });
+
+    new JupyterHubChart(this.manifests, 'JupyterHub', {
+      source: props.chartSource,
+      helmExecutable: props.helmExecutable,
+      releaseName: c.releaseName,
+      namespace: ns.name,
+      values: buildHubValues({
+        config: c,
+        storageClassName: storage.name,
+        serviceAnnotations: pool.serviceAnnotations,
+        authenticatorHubConfig: auth.hubConfig,
+        authenticatorExtraEnv: auth.hubExtraEnv,
+        tlsSecretName,
+        secrets: props.secrets,
+      }),
+    });
+  }
+}

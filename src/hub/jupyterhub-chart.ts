@@ -1,0 +1,98 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Helm } from 'cdk8s';
+import { Construct } from 'constructs';
+import { UserError } from '../util/errors';
+import { CHART_NAME, ChartSource, readChartDefaults, readChartSchema } from './chart-source';
+import { checkValues, coalesceValues } from './values-schema';
+
+/** Kubernetes version the chart renders for (its Capabilities) and dist/ is validated against. */
+export const KUBE_VERSION = '1.27.0';
+
+export interface JupyterHubChartProps {
+  /** Where the chart is (see resolveChartSource). */
+  readonly source: ChartSource;
+  /** Helm executable (see resolveHelm). */
+  readonly helmExecutable: string;
+  /** Helm release name. @default "jupyterhub" */
+  readonly releaseName?: string;
+  /** Namespace the release renders for. */
+  readonly namespace: string;
+  /** Chart values (see buildHubValues). They hold secrets: never log them. */
+  readonly values: Record<string, unknown>;
+  /**
+   * The chart's values.schema.json; read from the chart when it is on disk.
+   * @default - read from `source`
+   */
+  readonly valuesSchema?: object;
+  /**
+   * The chart's default values, merged under `values` before the schema check (as helm does).
+   * @default - read from `source`
+   */
+  readonly chartDefaults?: Record<string, unknown>;
+}
+
+/**
+ * The Zero to JupyterHub chart, rendered by a real `helm template` through cdk8s's Helm.
+ * Values are checked against the chart's own schema first, and helm's values file is written to
+ * a private temporary folder that is removed right after (the values contain secrets).
+ */
+export class JupyterHubChart extends Construct {
+  readonly releaseName: string;
+  readonly helm: Helm;
+
+  constructor(scope: Construct, id: string, props: JupyterHubChartProps) {
+    super(scope, id);
+    this.releaseName = props.releaseName ?? 'jupyterhub';
+    const schema = props.valuesSchema ?? readChartSchema(props.source);
+    if (schema) {
+      const problems = checkValues(coalesceValues(props.chartDefaults ?? readChartDefaults(props.source) ?? {}, props.values), schema);
+      if (problems.length > 0) {
+        throw new UserError(
+          `The generated z2jh values do not fit the chart's values.schema.json (${props.source.origin}):\n` +
+            problems.map((p) => `  values.${p.path}: ${p.message}`).join('\n') +
+            '\nThis means the chart is not the version this program was written for, or a bug here: report it with this message.',
+        );
+      }
+    }
+    const chartProps = props.source.kind === 'repo'
+      ? { chart: CHART_NAME, repo: props.source.repo, version: props.source.version }
+      : { chart: props.source.path };
+    this.helm = withPrivateTmpdir(() => {
+      try {
+        return new Helm(this, 'Release', {
+          ...chartProps,
+          releaseName: this.releaseName,
+          namespace: props.namespace,
+          values: props.values,
+          helmExecutable: props.helmExecutable,
+          helmFlags: ['--kube-version', KUBE_VERSION],
+        });
+      } catch (err) {
+        const msg = err instanceof Error ? err.message : String(err);
+        throw new UserError(`helm template of ${props.source.origin} failed:\n${redactHelmOutput(msg).trim()}`);
+      }
+    });
+  }
+}
+
+/** Helm quotes offending values in some errors; keep only the lines that name paths and templates. */
+export function redactHelmOutput(text: string): string {
+  return text.replace(/(auth_token|cookie_secret|secretToken|cookieSecret|keys|password|client_secret)(["':= ]+)[^\s"',}]+/gi, '$1$2(hidden)');
+}
+
+/** Runs `fn` with TMPDIR pointing at a fresh 0700 folder, removed afterwards. */
+export function withPrivateTmpdir<T>(fn: () => T): T {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mk8s-jh-'));
+  fs.chmodSync(dir, 0o700);
+  const saved = process.env.TMPDIR;
+  process.env.TMPDIR = dir;
+  try {
+    return fn();
+  } finally {
+    if (saved === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = saved;
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * Builds the z2jh 3.1.0 chart values from the config. Every z2jh value we set is set here (or
+ * passed in from the construct that owns it: storage class, TLS secret, authenticator), so a
+ * reader finds where a value comes from in one hop.
+ */
+import type { HubConfig } from '../config/schema';
+import { parseQuantity } from '../config/quantity';
+import type { HubSecrets } from '../secrets/store';
+
+export interface HubValuesInputs {
+  readonly config: HubConfig;
+  /** StorageClass for user homes and the hub database (ours, or the addon's when patched). */
+  readonly storageClassName: string;
+  /** Annotations pinning proxy-public to the hub IP in the MetalLB pool. */
+  readonly serviceAnnotations: Record<string, string>;
+  /** From Auth0Authenticator. */
+  readonly authenticatorHubConfig: Record<string, unknown>;
+  readonly authenticatorExtraEnv: Record<string, unknown>;
+  /** Name of the kubernetes.io/tls Secret when tls.mode is "secret". */
+  readonly tlsSecretName?: string;
+  readonly secrets: Pick<HubSecrets, 'proxySecretToken' | 'cookieSecret' | 'cryptKeeperKey'>;
+}
+
+/** `https://DOMAIN`, or `http://DOMAIN` when TLS is deliberately off. */
+export function hubUrl(config: HubConfig): string {
+  return `${config.tls.mode === 'none' ? 'http' : 'https'}://${config.domain}`;
+}
+
+/** z2jh wants CPU as a number of cores. */
+export function cpuCores(v: number | string): number {
+  return typeof v === 'number' ? v : parseQuantity(v)!;
+}
+
+function httpsValues(config: HubConfig, tlsSecretName?: string): Record<string, unknown> {
+  const tls = config.tls;
+  switch (tls.mode) {
+    case 'secret':
+      return { enabled: true, type: 'secret', hosts: [config.domain], secret: { name: tlsSecretName ?? tls.secretName, key: 'tls.key', crt: 'tls.crt' } };
+    case 'letsencrypt':
+      return {
+        enabled: true,
+        type: 'letsencrypt',
+        hosts: [config.domain],
+        letsencrypt: { contactEmail: tls.contactEmail, ...(tls.acmeServer ? { acmeServer: tls.acmeServer } : {}) },
+      };
+    case 'none':
+      return { enabled: false };
+  }
+}
+
+export function buildHubValues(i: HubValuesInputs): Record<string, unknown> {
+  const c = i.config;
+  const authConfig = i.authenticatorHubConfig as { JupyterHub?: Record<string, unknown> };
+  return {
+    hub: {
+      config: {
+        ...i.authenticatorHubConfig,
+        JupyterHub: { admin_access: true, ...(authConfig.JupyterHub ?? {}) },
+        CryptKeeper: { keys: [i.secrets.cryptKeeperKey] },
+      },
+      cookieSecret: i.secrets.cookieSecret,
+      extraEnv: { ...i.authenticatorExtraEnv },
+      db: {
+        type: 'sqlite-pvc',
+        pvc: { storageClassName: i.storageClassName, storage: c.storage.hubDatabaseCapacity, accessModes: ['ReadWriteOnce'] },
+      },
+    },
+    proxy: {
+      secretToken: i.secrets.proxySecretToken,
+      service: {
+        type: 'LoadBalancer',
+        loadBalancerIP: c.loadBalancer.hubIP,
+        annotations: { ...i.serviceAnnotations },
+      },
+      https: httpsValues(c, i.tlsSecretName),
+    },
+    singleuser: {
+      image: { name: c.notebook.image.name, tag: c.notebook.image.tag },
+      defaultUrl: c.notebook.defaultUrl,
+      cpu: { guarantee: cpuCores(c.resources.cpuGuarantee), limit: cpuCores(c.resources.cpuLimit) },
+      memory: { guarantee: c.resources.memoryGuarantee, limit: c.resources.memoryLimit },
+      storage: {
+        type: 'dynamic',
+        capacity: c.storage.userCapacity,
+        dynamic: { storageClass: i.storageClassName },
+      },
+    },
+    // kubectl ignores helm.sh/hook annotations: the hook Job would linger and block the next
+    // apply. The continuous puller keeps images warm instead.
+    prePuller: { hook: { enabled: false }, continuous: { enabled: true } },
+    // One machine: packing users onto nodes and placeholder pods only cost memory.
+    scheduling: {
+      userScheduler: { enabled: false },
+      podPriority: { enabled: false },
+      userPlaceholder: { enabled: false },
+    },
+    cull: { enabled: c.cull.enabled, timeout: c.cull.timeoutSeconds },
+  };
+}

@@ -1,0 +1,82 @@
+/**
+ * Turns the synthesized objects into the files of dist/: every namespaced object gets its
+ * namespace (z2jh's templates set none and the user's apply has no -n), cluster objects get
+ * none, every object gets the labels deploy prunes on, and Secrets are split into gitignored
+ * files. Files are numbered in the order kubectl must apply them.
+ */
+import * as yaml from 'js-yaml';
+import { managedLabels, PLACEHOLDER_ANNOTATION } from '../cluster/labels';
+import { UserError } from '../util/errors';
+import { isClusterScoped, KubeObject, objectId } from './kube-object';
+
+/** dist/ file names; kubectl applies files of a folder in lexical order. */
+export const FILES = {
+  namespace: '00-namespace.yaml',
+  cluster: '01-cluster.yaml',
+  secrets: '02-secrets.secret.yaml',
+  metallb: '03-metallb.yaml',
+  hub: '10-jupyterhub.yaml',
+  provisionerPatch: 'patches/hostpath-provisioner.patch.yaml',
+} as const;
+
+/** Files that hold Secret values; the project's .gitignore excludes them (`dist/*.secret.yaml`). */
+export function isSecretFile(file: string): boolean {
+  return file.endsWith('.secret.yaml');
+}
+
+export interface NormalizeOptions {
+  readonly namespace: string;
+  readonly release: string;
+  /** Mark Secrets as holding placeholders. */
+  readonly placeholders: boolean;
+}
+
+export function normalizeObjects(objects: readonly KubeObject[], opts: NormalizeOptions): KubeObject[] {
+  const hooks: string[] = [];
+  const out = objects.map((o) => {
+    const metadata = { ...o.metadata };
+    if (isClusterScoped(o.kind)) delete metadata.namespace;
+    else metadata.namespace ??= opts.namespace;
+    metadata.labels = { ...(metadata.labels ?? {}), ...managedLabels(opts.release) };
+    if (o.kind === 'Secret' && opts.placeholders) {
+      metadata.annotations = { ...(metadata.annotations ?? {}), [PLACEHOLDER_ANNOTATION]: 'true' };
+    }
+    const fixed = { ...o, metadata } as KubeObject;
+    if (metadata.annotations?.['helm.sh/hook']) hooks.push(objectId(fixed));
+    return fixed;
+  });
+  if (hooks.length > 0) {
+    throw new UserError(
+      `Helm hook objects reached the output: ${hooks.join(', ')}.\n` +
+        'kubectl ignores hook annotations, so they would linger and block later applies (a Job\'s template is immutable).\n' +
+        'Fix: keep prePuller.hook.enabled false in src/hub/values.ts, and disable any other hook the chart renders.',
+    );
+  }
+  return out;
+}
+
+export function fileFor(o: KubeObject): string {
+  if (o.kind === 'Namespace') return FILES.namespace;
+  if (o.kind === 'Secret') return FILES.secrets;
+  if (isClusterScoped(o.kind)) return FILES.cluster;
+  if (o.apiVersion.startsWith('metallb.io/')) return FILES.metallb;
+  return FILES.hub;
+}
+
+export function renderYaml(objects: readonly KubeObject[]): string {
+  return objects.map((o) => `---\n${yaml.dump(o, { noRefs: true, lineWidth: -1, quotingType: '"' })}`).join('');
+}
+
+/** Groups objects into dist/ files (path relative to dist/ -> YAML), in a stable order. */
+export function layoutFiles(apply: readonly KubeObject[], patches: readonly KubeObject[]): Map<string, string> {
+  const groups = new Map<string, KubeObject[]>();
+  for (const o of apply) {
+    const f = fileFor(o);
+    if (!groups.has(f)) groups.set(f, []);
+    groups.get(f)!.push(o);
+  }
+  if (patches.length > 0) groups.set(FILES.provisionerPatch, [...patches]);
+  const files = new Map<string, string>();
+  for (const name of [...groups.keys()].sort()) files.set(name, renderYaml(groups.get(name)!));
+  return files;
+}

@@ -1,0 +1,143 @@
+/**
+ * The hub's own secrets (proxy token, cookie secret, crypt keeper key), generated once with a
+ * cryptographic RNG and kept in a gitignored local store, so every synth renders the same ones:
+ * dist/ diffs clean and an apply never logs users out. The Auth0 client secret comes from
+ * env AUTH0_CLIENT_SECRET or the store's `auth0-client-secret` file.
+ *
+ * Where no store exists on a CI runner (CI=true), or HUB_SECRETS=placeholder, fixed and clearly
+ * marked placeholders are used instead: still deterministic, never deployable.
+ */
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { UserError } from '../util/errors';
+
+export const GENERATED_SECRET_NAMES = ['proxySecretToken', 'cookieSecret', 'cryptKeeperKey'] as const;
+export type GeneratedSecretName = (typeof GENERATED_SECRET_NAMES)[number];
+
+export interface HubSecrets {
+  readonly proxySecretToken: string;
+  readonly cookieSecret: string;
+  readonly cryptKeeperKey: string;
+  readonly auth0ClientSecret: string;
+  /** Why the output is not deployable; empty when every secret is real. */
+  readonly placeholderReasons: readonly string[];
+}
+
+const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
+export const PLACEHOLDER_PREFIX = 'PLACEHOLDER-NOT-DEPLOYABLE';
+
+export function secretsDir(env: NodeJS.ProcessEnv): string {
+  return path.resolve(env.HUB_SECRETS_DIR ?? path.join(PROJECT_ROOT, '.secrets'));
+}
+
+export function storeFile(dir: string, namespace: string, release: string): string {
+  return path.join(dir, `${namespace}.${release}.json`);
+}
+
+/** 32 random bytes as hex: what JupyterHub wants for cookie secrets and crypt keys. */
+export function generateSecret(): string {
+  return randomBytes(32).toString('hex');
+}
+
+/** A deterministic, obviously fake value of the right shape (64 characters). */
+export function placeholderSecret(name: string): string {
+  return `${PLACEHOLDER_PREFIX}-${name}-`.padEnd(64, 'x');
+}
+
+function isTruthy(v: string | undefined): boolean {
+  return !!v && !['0', 'false', 'no', ''].includes(v.toLowerCase());
+}
+
+function readStore(file: string): Partial<Record<GeneratedSecretName, string>> | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    throw new UserError(`The secret store ${file} is not valid JSON.\nFix: restore it from your backup; deleting it generates new secrets, which logs every user out.`);
+  }
+  const out: Partial<Record<GeneratedSecretName, string>> = {};
+  for (const k of GENERATED_SECRET_NAMES) {
+    const v = (data as Record<string, unknown>)?.[k];
+    if (typeof v === 'string' && /^[0-9a-f]{64}$/.test(v)) out[k] = v;
+    else if (v !== undefined) throw new UserError(`The secret store ${file} has a malformed "${k}" (expected 64 hex characters).\nFix: rotate it with \`npm run secrets -- rotate ${k}\`.`);
+  }
+  return out;
+}
+
+/** Writes atomically, mode 0600, in a 0700 folder. */
+export function writeStore(file: string, data: Record<GeneratedSecretName, string>): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, `${JSON.stringify(data, null, 2)}\n`, { mode: 0o600 });
+  fs.chmodSync(tmp, 0o600);
+  fs.renameSync(tmp, file);
+}
+
+function readAuth0ClientSecret(env: NodeJS.ProcessEnv, dir: string): string | undefined {
+  if (env.AUTH0_CLIENT_SECRET !== undefined && env.AUTH0_CLIENT_SECRET.trim() !== '') return env.AUTH0_CLIENT_SECRET.trim();
+  try {
+    const v = fs.readFileSync(path.join(dir, 'auth0-client-secret'), 'utf8').trim();
+    return v || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface LoadSecretsOptions {
+  readonly namespace: string;
+  readonly release: string;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+export function loadHubSecrets(opts: LoadSecretsOptions): HubSecrets {
+  const env = opts.env ?? process.env;
+  const dir = secretsDir(env);
+  const file = storeFile(dir, opts.namespace, opts.release);
+  const mode = (env.HUB_SECRETS ?? '').toLowerCase();
+  if (mode && mode !== 'placeholder' && mode !== 'generate') {
+    throw new UserError(`HUB_SECRETS=${env.HUB_SECRETS} is not understood.\nFix: use HUB_SECRETS=generate (default) or HUB_SECRETS=placeholder.`);
+  }
+  const reasons: string[] = [];
+  let stored = mode === 'placeholder' ? undefined : readStore(file);
+  const placeholders = mode === 'placeholder' || (stored === undefined && mode !== 'generate' && isTruthy(env.CI));
+  let generated: Record<GeneratedSecretName, string>;
+  if (placeholders) {
+    reasons.push(mode === 'placeholder'
+      ? 'HUB_SECRETS=placeholder: the proxy token, cookie secret and crypt key are placeholders'
+      : `CI runner with no secret store (${path.relative(process.cwd(), file)}): the proxy token, cookie secret and crypt key are placeholders`);
+    generated = {
+      proxySecretToken: placeholderSecret('proxy-token'),
+      cookieSecret: placeholderSecret('cookie-secret'),
+      cryptKeeperKey: placeholderSecret('crypt-key'),
+    };
+  } else {
+    stored ??= {};
+    const missing = GENERATED_SECRET_NAMES.filter((k) => !stored![k]);
+    generated = Object.fromEntries(GENERATED_SECRET_NAMES.map((k) => [k, stored![k] ?? generateSecret()])) as Record<GeneratedSecretName, string>;
+    if (missing.length > 0) writeStore(file, generated);
+  }
+  let auth0 = readAuth0ClientSecret(env, dir);
+  if (auth0 === undefined) {
+    reasons.push('no Auth0 client secret (set AUTH0_CLIENT_SECRET or write it to .secrets/auth0-client-secret)');
+    auth0 = placeholderSecret('auth0-client-secret');
+  }
+  return { ...generated, auth0ClientSecret: auth0, placeholderReasons: reasons };
+}
+
+/** Replaces one generated secret with a new random value (on purpose: it logs users out, etc.). */
+export function rotateSecret(opts: LoadSecretsOptions & { name: GeneratedSecretName }): string {
+  const env = opts.env ?? process.env;
+  const file = storeFile(secretsDir(env), opts.namespace, opts.release);
+  const stored = readStore(file) ?? {};
+  const next = Object.fromEntries(GENERATED_SECRET_NAMES.map((k) => [k, stored[k] ?? generateSecret()])) as Record<GeneratedSecretName, string>;
+  next[opts.name] = generateSecret();
+  writeStore(file, next);
+  return file;
+}
