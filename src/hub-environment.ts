@@ -79,6 +79,7 @@ export class HubEnvironment extends Construct {
     new DeploymentRecord(this.manifests, 'Record', {
       namespace: ns.name,
       facts: {
+        namespace: ns.name,
         storageClassName: storage.name,
         hostDirectory: c.storage.hostDirectory,
         storageMethod: c.storage.method,

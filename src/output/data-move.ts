@@ -8,7 +8,8 @@ import { DEPLOYMENT_RECORD_NAME } from '../cluster/deployment-record';
 import { UserError } from '../util/errors';
 import { KubeObject } from './kube-object';
 
-const DATA_FACTS = ['storageClassName', 'hostDirectory', 'storageMethod'] as const;
+// namespace: home PVCs live in it; a new namespace starts with none.
+const DATA_FACTS = ['namespace', 'storageClassName', 'hostDirectory', 'storageMethod'] as const;
 
 function recordIn(objects: readonly KubeObject[]): Record<string, string> | undefined {
   const rec = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === DEPLOYMENT_RECORD_NAME);
