@@ -16,6 +16,7 @@ import { checkDataMove } from './data-move';
 import { KubeObject } from './kube-object';
 import { findLeaks } from './leak-check';
 import { isSecretFile, layoutFiles, normalizeObjects } from './manifests';
+import { formatProblems, validateFiles } from './validate';
 import { readDist, writeDistAtomically } from './write-dist';
 import { UserError } from '../util/errors';
 
@@ -65,6 +66,11 @@ function secretValues(secrets: HubSecrets, tls?: TlsMaterial): string[] {
   return out;
 }
 
+/** Extra kinds accepted without a schema: env HUB_ALLOW_KINDS="Kind1,group/v1/Kind2". */
+export function allowedKinds(env: NodeJS.ProcessEnv): string[] {
+  return (env.HUB_ALLOW_KINDS ?? '').split(',').map((k) => k.trim()).filter(Boolean);
+}
+
 /** Builds dist/ in memory and, unless dryRun, swaps it in. */
 export function synthesize(opts: SynthOptions = {}): SynthResult {
   const env = opts.env ?? process.env;
@@ -87,6 +93,10 @@ export function synthesize(opts: SynthOptions = {}): SynthResult {
   const leaks = findLeaks(files, secretValues(secrets, tls));
   if (leaks.length > 0) {
     throw new UserError(`Refusing to write dist/: secret values would land in ${leaks.join(', ')}, which are meant to be committed.\nThis is a bug: report it (the message holds no secret).`);
+  }
+  const problems = validateFiles(files, { allowKinds: allowedKinds(env) });
+  if (problems.length > 0) {
+    throw new UserError(`Refusing to write dist/: ${problems.length} object problem(s) found by offline validation:\n${formatProblems(problems)}`);
   }
   const previous = readDist(outdir);
   checkDataMove(previous, apply, env);

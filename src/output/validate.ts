@@ -1,0 +1,145 @@
+/**
+ * Offline validation of what reaches the cluster: every object against the Kubernetes API
+ * schemas of `kubernetes-models` 4.3.1 (the API as of Kubernetes 1.27/1.28), MetalLB objects
+ * against their CRD schemas (imports/metallb.io.schemas.json), plus the rules kubectl apply
+ * relies on (names, namespaces, no Jobs or hooks). Messages never echo field values: a Secret's
+ * data must not end up in a CI log.
+ */
+import * as path from 'node:path';
+import Ajv, { ValidateFunction } from 'ajv';
+import * as yaml from 'js-yaml';
+import { isClusterScoped, KubeObject, objectId } from './kube-object';
+
+export interface ValidationProblem {
+  readonly file: string;
+  /** Kind/namespace/name of the object. */
+  readonly object: string;
+  /** JSON path inside the object, e.g. `/spec/replicas`. */
+  readonly path: string;
+  readonly message: string;
+}
+
+export interface ValidateOptions {
+  /** Kinds (`Kind` or `group/version/Kind`) accepted without a schema. @default [] */
+  readonly allowKinds?: readonly string[];
+}
+
+interface Model {
+  validate(): void;
+}
+type ModelClass = new (data: unknown) => Model;
+
+const modelCache = new Map<string, ModelClass | null>();
+
+/** The kubernetes-models class for an apiVersion/kind, or null when the package has none. */
+function modelFor(apiVersion: string, kind: string): ModelClass | null {
+  const key = `${apiVersion}/${kind}`;
+  if (modelCache.has(key)) return modelCache.get(key)!;
+  let cls: ModelClass | null = null;
+  if (/^[a-z0-9.-]*\/?v[0-9a-z]+$/.test(apiVersion) && /^[A-Z][A-Za-z0-9]*$/.test(kind)) {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const mod = require(`kubernetes-models/${apiVersion}/${kind}`) as Record<string, ModelClass>;
+      cls = mod[kind] ?? null;
+    } catch {
+      cls = null;
+    }
+  }
+  modelCache.set(key, cls);
+  return cls;
+}
+
+let crdValidators: Map<string, ValidateFunction> | undefined;
+
+function crdValidator(apiVersion: string, kind: string): ValidateFunction | undefined {
+  if (!crdValidators) {
+    crdValidators = new Map();
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const file = require(path.join('..', '..', 'imports', 'metallb.io.schemas.json')) as { schemas: Record<string, object> };
+    const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false });
+    for (const [k, schema] of Object.entries(file.schemas)) crdValidators.set(k, ajv.compile(schema));
+  }
+  return crdValidators.get(`${apiVersion}/${kind}`);
+}
+
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+/** Kinds whose name may hold ':' (RBAC allows path segment names). */
+const RBAC_KINDS = new Set(['Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding']);
+
+function ruleProblems(o: KubeObject, file: string): ValidationProblem[] {
+  const id = objectId(o);
+  const out: ValidationProblem[] = [];
+  const p = (pathStr: string, message: string) => out.push({ file, object: id, path: pathStr, message });
+  const name = o.metadata?.name;
+  if (typeof name !== 'string' || name === '') p('/metadata/name', 'is required');
+  else if (name.length > 253 || (!DNS_SUBDOMAIN.test(name) && !(RBAC_KINDS.has(o.kind) && /^[^/%]+$/.test(name)))) {
+    p('/metadata/name', 'must be a DNS subdomain name (lower-case letters, digits, "-" and ".")');
+  }
+  if (isClusterScoped(o.kind) && o.metadata?.namespace !== undefined) p('/metadata/namespace', `must not be set on the cluster-scoped kind ${o.kind}`);
+  if (!isClusterScoped(o.kind) && !o.metadata?.namespace && !file.startsWith('patches/')) {
+    p('/metadata/namespace', 'is required: `kubectl apply -f dist/` has no -n, so the object would land in "default"');
+  }
+  if (o.metadata?.annotations?.['helm.sh/hook']) p('/metadata/annotations/helm.sh~1hook', 'Helm hooks are ignored by kubectl: the object would linger');
+  if (o.kind === 'Job') p('/kind', 'a Job\'s pod template is immutable, so a changed Job cannot be re-applied');
+  return out;
+}
+
+/** Validates one object; `file` is only for messages. */
+export function validateObject(o: KubeObject, file: string, opts: ValidateOptions = {}): ValidationProblem[] {
+  if (!o || typeof o !== 'object' || typeof o.apiVersion !== 'string' || typeof o.kind !== 'string') {
+    return [{ file, object: '(unknown)', path: '', message: 'is not a Kubernetes object (apiVersion and kind are required)' }];
+  }
+  const id = objectId(o);
+  const out = ruleProblems(o, file);
+  const allowed = opts.allowKinds ?? [];
+  const crd = o.apiVersion.startsWith('metallb.io/') ? crdValidator(o.apiVersion, o.kind) : undefined;
+  if (crd) {
+    if (!crd(o)) {
+      for (const e of crd.errors ?? []) out.push({ file, object: id, path: e.instancePath || '/', message: e.message ?? e.keyword });
+    }
+    return out;
+  }
+  const Cls = modelFor(o.apiVersion, o.kind);
+  if (!Cls) {
+    if (!allowed.includes(o.kind) && !allowed.includes(`${o.apiVersion}/${o.kind}`)) {
+      out.push({ file, object: id, path: '/kind', message: `unknown kind ${o.apiVersion}/${o.kind} (not in Kubernetes 1.27 nor MetalLB); allow it with --allow-kind ${o.kind} if intended` });
+    }
+    return out;
+  }
+  try {
+    new Cls(o).validate();
+  } catch (err) {
+    const errors = (err as { errors?: { instancePath?: string; message?: string; keyword?: string }[] }).errors;
+    if (errors?.length) {
+      for (const e of errors) out.push({ file, object: id, path: e.instancePath || '/', message: e.message ?? e.keyword ?? 'is invalid' });
+    } else {
+      out.push({ file, object: id, path: '/', message: 'does not match its schema' });
+    }
+  }
+  return out;
+}
+
+/** Validates the files of a dist/ folder (relative path -> YAML). */
+export function validateFiles(files: ReadonlyMap<string, string>, opts: ValidateOptions = {}): ValidationProblem[] {
+  const out: ValidationProblem[] = [];
+  for (const [file, text] of files) {
+    let docs: unknown[];
+    try {
+      docs = yaml.loadAll(text);
+    } catch (err) {
+      out.push({ file, object: '(file)', path: '', message: `is not valid YAML: ${err instanceof yaml.YAMLException ? err.reason : 'parse error'}` });
+      continue;
+    }
+    for (const d of docs) {
+      if (d === null || d === undefined) continue;
+      // Patches are partial objects by design: only the generic rules apply to them.
+      if (file.startsWith('patches/')) out.push(...ruleProblems(d as KubeObject, file));
+      else out.push(...validateObject(d as KubeObject, file, opts));
+    }
+  }
+  return out;
+}
+
+export function formatProblems(problems: readonly ValidationProblem[]): string {
+  return problems.map((p) => `  ${p.file}: ${p.object} ${p.path}: ${p.message}`).join('\n');
+}
