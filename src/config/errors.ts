@@ -14,28 +14,61 @@ export interface ConfigIssue {
 }
 
 /** Keys whose values are never printed: a user may paste a secret in the wrong place. */
-const SECRET_KEY = /(secret|password|passwd|token|private|cookie|credential|^keys?$|apikey)/i;
+const SECRET_KEY = /(secret|pass|pwd|token|private|cookie|credential|keys?$|api[-_]?key)/i;
+/** Schema keys that match SECRET_KEY but name no secret (their values help the user). */
+const NOT_SECRET_KEYS: ReadonlySet<string> = new Set(['secretName']);
 
 export function isSecretPath(path: readonly (string | number)[]): boolean {
-  return path.some((p) => typeof p === 'string' && SECRET_KEY.test(p));
+  return path.some((p) => typeof p === 'string' && !NOT_SECRET_KEYS.has(p) && SECRET_KEY.test(p));
+}
+
+/** A value that is (or holds) PEM key material, wherever it was written. */
+const KEY_MATERIAL = /PRIVATE KEY|-----BEGIN/;
+
+/** JSON.stringify plus escapes for characters that reorder or hide terminal text. */
+function quote(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return JSON.stringify(text).replace(/[\u007f-\u009f\u00ad\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+function truncate(text: string, max = 80): string {
+  if (text.length <= max) return text;
+  let end = max - 3;
+  if (/[\ud800-\udbff]/.test(text[end - 1])) end--; // do not split a surrogate pair
+  return `${text.slice(0, end)}...`;
 }
 
 /** A short, single-line, safe rendering of a value for an error message. */
 export function showValue(value: unknown, path: readonly (string | number)[]): string | undefined {
   if (value === undefined) return undefined;
   if (isSecretPath(path)) return '(hidden: looks like a secret)';
+  if (typeof value === 'string' && KEY_MATERIAL.test(value)) return '(hidden: looks like PEM key material)';
   let text: string;
   if (value !== null && typeof value === 'object') {
     text = Array.isArray(value) ? `[list of ${value.length}]` : '{…}';
+  } else if (typeof value === 'string') {
+    text = quote(value);
+  } else if (typeof value === 'number' && !Number.isFinite(value)) {
+    text = String(value);
   } else {
     text = JSON.stringify(value) ?? String(value);
   }
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+  return truncate(text);
+}
+
+/** A key as the user wrote it, safe to print: quoted when it is not a plain identifier. */
+export function showKey(key: string): string {
+  return /^[A-Za-z0-9_-]{1,64}$/.test(key) ? key : truncate(quote(key), 66);
 }
 
 export function formatPath(path: readonly (string | number)[]): string {
   let out = '';
-  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out ? `.${p}` : p;
+  for (const p of path) {
+    if (typeof p === 'number') out += `[${p}]`;
+    else if (/^[A-Za-z0-9_-]{1,64}$/.test(p)) out += out ? `.${p}` : p;
+    else out += `[${showKey(p)}]`;
+  }
   return out || '(top level)';
 }
 
@@ -81,6 +114,7 @@ function levenshtein(a: string, b: string): number {
 
 /** The known key closest to a misspelt one, if any is close enough to be a likely typo. */
 export function closestKey(key: string, known: readonly string[]): string | undefined {
+  if (key.length > 64) return undefined; // not a typo; and keeps the distance table small
   let best: string | undefined;
   let bestD = Infinity;
   for (const k of known) {
@@ -93,8 +127,19 @@ export function closestKey(key: string, known: readonly string[]): string | unde
   return best !== undefined && bestD <= Math.max(2, Math.floor(key.length / 3)) ? best : undefined;
 }
 
+interface KnownKeys {
+  /** Keys allowed here. */
+  readonly keys: string[];
+  /** For a discriminated union (tls): the other variants' keys, with the variant that has them. */
+  readonly elsewhere: ReadonlyMap<string, string>;
+  /** The discriminator's path, e.g. `tls.mode`, and the value the user gave it. */
+  readonly discriminator?: string;
+  readonly chosen?: unknown;
+}
+
 /** Object keys the schema knows at a path (for "did you mean"). */
-function knownKeysAt(schema: z.ZodTypeAny, path: readonly (string | number)[]): string[] {
+function knownKeysAt(schema: z.ZodTypeAny, path: readonly (string | number)[], input: unknown): KnownKeys {
+  const none: KnownKeys = { keys: [], elsewhere: new Map() };
   let s: z.ZodTypeAny | undefined = schema;
   const unwrap = (t: z.ZodTypeAny): z.ZodTypeAny => {
     for (;;) {
@@ -105,19 +150,33 @@ function knownKeysAt(schema: z.ZodTypeAny, path: readonly (string | number)[]): 
     }
   };
   for (const p of path) {
-    if (!s) return [];
+    if (!s) return none;
     s = unwrap(s);
     if (s instanceof z.ZodObject) s = (s.shape as Record<string, z.ZodTypeAny>)[String(p)];
     else if (s instanceof z.ZodArray) s = s.element;
-    else return [];
+    else return none;
   }
-  if (!s) return [];
+  if (!s) return none;
   s = unwrap(s);
-  if (s instanceof z.ZodObject) return Object.keys(s.shape);
+  if (s instanceof z.ZodObject) return { keys: Object.keys(s.shape), elsewhere: new Map() };
   if (s instanceof z.ZodDiscriminatedUnion) {
-    return [...new Set((s.options as z.ZodObject<z.ZodRawShape>[]).flatMap((o) => Object.keys(o.shape)))];
+    // Keys of the variant the user chose (by its discriminator), not of every variant.
+    const disc = s.discriminator as string;
+    const chosen = getAt(input, [...path, disc]);
+    const options = s.options as z.ZodObject<z.ZodRawShape>[];
+    const selected = options.find((o) => (o.shape[disc] as z.ZodLiteral<unknown>).value === chosen);
+    if (!selected) return { keys: [...new Set(options.flatMap((o) => Object.keys(o.shape)))], elsewhere: new Map() };
+    const keys = Object.keys(selected.shape);
+    const elsewhere = new Map<string, string>();
+    for (const o of options) {
+      if (o === selected) continue;
+      for (const k of Object.keys(o.shape)) {
+        if (!keys.includes(k) && !elsewhere.has(k)) elsewhere.set(k, String((o.shape[disc] as z.ZodLiteral<unknown>).value));
+      }
+    }
+    return { keys, elsewhere, discriminator: formatPath([...path, disc]), chosen };
   }
-  return [];
+  return none;
 }
 
 const MISPLACED_SECRET_FIX =
@@ -128,19 +187,30 @@ export function fromZodError(err: z.ZodError, input: unknown, schema: z.ZodTypeA
   const out: ConfigIssue[] = [];
   for (const issue of err.issues) {
     if (issue.code === z.ZodIssueCode.unrecognized_keys) {
-      const known = knownKeysAt(schema, issue.path);
+      const known = knownKeysAt(schema, issue.path, input);
       for (const key of issue.keys) {
         const path = [...issue.path, key];
-        const guess = closestKey(key, known);
+        const shown = showKey(key);
+        const owner = known.elsewhere.get(key);
+        if (owner !== undefined && !isSecretPath(path)) {
+          out.push({
+            path: formatPath(path),
+            value: showValue(getAt(input, path), path),
+            message: `is not used with ${known.discriminator} = ${showValue(known.chosen, [])}; it belongs to ${known.discriminator} "${owner}"`,
+            fix: `remove it, or set ${known.discriminator}: ${owner}; keys allowed here: ${known.keys.join(', ')}`,
+          });
+          continue;
+        }
+        const guess = closestKey(key, known.keys);
         out.push({
           path: formatPath(path),
           value: showValue(getAt(input, path), path),
-          message: `unknown key "${key}"${guess ? ` (did you mean "${guess}"?)` : ''}`,
+          message: `unknown key ${shown === key ? `"${key}"` : shown}${guess ? ` (did you mean "${guess}"?)` : ''}`,
           fix: isSecretPath(path)
             ? MISPLACED_SECRET_FIX
             : guess
               ? `rename it to "${guess}"`
-              : `remove it; keys allowed here: ${known.join(', ') || '(none)'}`,
+              : `remove it; keys allowed here: ${known.keys.join(', ') || '(none)'}`,
         });
       }
       continue;
@@ -157,6 +227,16 @@ export function fromZodError(err: z.ZodError, input: unknown, schema: z.ZodTypeA
       }
     } else if (issue.code === z.ZodIssueCode.invalid_union_discriminator) {
       message = `must be one of ${issue.options.map((o) => JSON.stringify(o)).join(', ')}`;
+    } else if ((issue.code === z.ZodIssueCode.too_small || issue.code === z.ZodIssueCode.too_big) && /^(String|Array|Number) must/.test(message)) {
+      // zod's defaults ("String must contain at least 1 character(s)") in our style
+      const n = Number(issue.code === z.ZodIssueCode.too_small ? issue.minimum : issue.maximum);
+      const unit = issue.type === 'array' ? 'entries' : issue.type === 'string' ? 'characters' : '';
+      message = issue.code === z.ZodIssueCode.too_small
+        ? n === 1 && unit ? (issue.type === 'array' ? 'must list at least one entry' : 'must not be empty') : `must be at least ${n} ${unit}`.trimEnd()
+        : `must be at most ${n} ${unit}`.trimEnd();
+    } else if (issue.code === z.ZodIssueCode.invalid_union && message === 'Invalid input') {
+      message = `has the wrong type (${value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value})`;
+      fix = 'see the config reference in README.md for what this field takes';
     } else if (issue.code === z.ZodIssueCode.invalid_enum_value) {
       message = `must be one of ${issue.options.map((o) => JSON.stringify(o)).join(', ')}`;
       const guess = typeof value === 'string' ? closestKey(value, issue.options.map(String)) : undefined;

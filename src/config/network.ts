@@ -50,6 +50,31 @@ export function parseAddressPool(text: string): AddressPool | undefined {
   return undefined;
 }
 
+/** Why `text` is not a MetalLB pool, in words a user can act on; undefined when it is one. */
+export function addressPoolProblem(text: string): string | undefined {
+  if (parseAddressPool(text) !== undefined) return undefined;
+  const generic = 'must be an IPv4 range "192.168.1.240-192.168.1.250" or CIDR "192.168.1.240/28"';
+  const t = text.trim();
+  const range = /^([\d.]+)\s*-\s*([\d.]+)$/.exec(t);
+  if (range) {
+    const bad = [range[1], range[2]].find((ip) => !isIPv4(ip));
+    if (bad !== undefined) return `${generic}; ${JSON.stringify(bad)} is not an IPv4 address`;
+    return `${generic}; the range ends before it starts (write the lower address first)`;
+  }
+  const cidr = /^([\d.]+)\/(\d{1,2})$/.exec(t);
+  if (cidr) {
+    const base = ipv4ToInt(cidr[1]);
+    const bits = Number(cidr[2]);
+    if (base === undefined) return `${generic}; ${JSON.stringify(cidr[1])} is not an IPv4 address`;
+    if (bits > 32) return `${generic}; the prefix length must be 0 to 32`;
+    const size = 2 ** (32 - bits);
+    const network = Math.floor(base / size) * size;
+    return `${generic}; ${t} has host bits set (did you mean "${intToIpv4(network)}/${bits}", or a range?)`;
+  }
+  if (t.includes(':')) return `${generic}; IPv6 pools are not supported`;
+  return generic;
+}
+
 /** Why `ip` cannot be the hub's LoadBalancer IP in `pool`, or undefined when it can. */
 export function hubIpProblem(ip: string, pool: AddressPool): string | undefined {
   const n = ipv4ToInt(ip);

@@ -5,7 +5,7 @@
  * Field-level rules live here; rules that relate several fields live in ./cross-checks.ts.
  */
 import { z } from 'zod';
-import { isIPv4, parseAddressPool } from './network';
+import { addressPoolProblem, isIPv4 } from './network';
 import { parseQuantity } from './quantity';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -45,23 +45,69 @@ const quantity = (example: string) =>
     message: `must be a positive Kubernetes quantity such as "${example}"`,
   });
 
-/** A CPU amount: a number of cores (0.5) or a quantity string ("500m"). */
-const cpu = z.union([
-  z.number().positive('must be more than 0 cores').max(1024, 'must be at most 1024 cores'),
-  quantity('500m'),
-]);
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/** A CPU amount in cores: more than 1m (the smallest unit Kubernetes takes) and at most 1024. */
+function cpuProblem(cores: number): string | undefined {
+  if (!(cores > 0)) return 'must be more than 0 cores';
+  if (cores < 0.001) return 'must be at least 0.001 cores ("1m"), the smallest CPU amount Kubernetes takes';
+  if (cores > 1024) return 'must be at most 1024 cores';
+  return undefined;
+}
+
+/**
+ * A CPU amount: a number of cores (0.5) or a string of cores or millicores ("2", "500m").
+ * Other quantity suffixes ("2G", "1Ki") are byte units and almost surely a mix-up with memory.
+ */
+const cpu = z.union(
+  [
+    z.number().superRefine((n, ctx) => {
+      const problem = cpuProblem(n);
+      if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem });
+    }),
+    z.string().superRefine((v, ctx) => {
+      if (!/^(\d+(\.\d+)?|\.\d+)m?$/.test(v)) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'must be a number of cores such as 0.5 or "2", or millicores such as "500m"' });
+        return;
+      }
+      const problem = cpuProblem(parseQuantity(v)!);
+      if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem });
+    }),
+  ],
+  { errorMap: () => ({ message: 'must be a number of cores such as 0.5, or millicores such as "500m"' }) },
+);
 
 /** Memory: a byte quantity with a unit such as "2G" or "512Mi". */
-const memory = quantity('2G').refine((v) => /[a-zA-Z]$/.test(v.trim()), {
-  message: 'needs a unit, for example "2G" or "2Gi" (a bare number means bytes)',
+const memory = z.string({ errorMap: (issue, ctx) => ({
+  message: issue.code === z.ZodIssueCode.invalid_type && issue.received === 'number'
+    ? 'must be a quantity with a unit, for example "2G" or "2Gi" (a bare number means bytes)'
+    : ctx.defaultError,
+}) }).superRefine((v, ctx) => {
+  const bytes = parseQuantity(v);
+  if (bytes === undefined || !(bytes > 0)) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'must be a positive Kubernetes quantity such as "2G"' });
+  } else if (/m$/.test(v)) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: '"m" means thousandths of a byte; megabytes are "M" (or mebibytes "Mi"), e.g. "512M"' });
+  } else if (!/[a-zA-Z]$/.test(v)) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'needs a unit, for example "2G" or "2Gi" (a bare number means bytes)' });
+  }
 });
 
 const absolutePath = z
   .string()
   .min(1, 'must not be empty')
+  .max(4096, 'must be at most 4096 characters')
   .refine((p) => p.startsWith('/'), { message: 'must be an absolute path starting with "/"' })
-  // eslint-disable-next-line no-control-regex
-  .refine((p) => !/[\u0000-\u001f\u007f]/.test(p), { message: 'must not contain control characters' });
+  .refine((p) => !CONTROL.test(p), { message: 'must not contain control characters' });
+
+/** A path to a PEM file (never the PEM text itself: a pasted key must not reach a message). */
+const pemPath = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(4096, 'must be at most 4096 characters')
+  .refine((p) => !/-----BEGIN|PRIVATE KEY/.test(p), { message: 'must be the path to a PEM file, not the PEM text itself', path: [] })
+  .refine((p) => !CONTROL.test(p), { message: 'must be a file path without line breaks or control characters' });
 
 /** A user name as Auth0 reports it (the `email` claim by default). */
 const userName = z
@@ -74,11 +120,17 @@ const userName = z
 const imageRef = z
   .object({
     /** Image name without tag, e.g. `quay.io/jupyter/scipy-notebook`. */
-    name: z.string().min(1).regex(/^[a-z0-9][a-z0-9._\-/:]*$/, 'must be an image name such as "quay.io/jupyter/scipy-notebook"'),
+    name: z
+      .string()
+      .min(1, 'must not be empty')
+      .max(255, 'must be at most 255 characters')
+      .regex(/^[a-z0-9][a-z0-9._\-/:]*$/, 'must be an image name such as "quay.io/jupyter/scipy-notebook"')
+      // A ":" after the last "/" is a tag ("scipy-notebook:latest"), which would dodge the tag rules.
+      .refine((n) => !/:[^/]*$/.test(n), { message: 'must not include a tag: put it in notebook.image.tag, e.g. name "quay.io/jupyter/scipy-notebook", tag "2024-05-27"' }),
     /** A pinned tag or a `sha256:` digest; never `latest`. */
     tag: z
       .string()
-      .min(1)
+      .min(1, 'must not be empty')
       .regex(/^(sha256:[a-f0-9]{64}|[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})$/, 'must be a tag such as "2024-05-27" or a digest "sha256:…"')
       .refine((t) => t !== 'latest', { message: 'must be pinned: "latest" changes under you and breaks reproducible spawns' }),
   })
@@ -90,9 +142,9 @@ export const TlsSchema = z.discriminatedUnion('mode', [
       /** Serve the certificate and key from these PEM files (read at synth time, never committed). */
       mode: z.literal('secret'),
       /** PEM certificate file: the leaf first, then its chain. Relative paths resolve from the config file. */
-      certFile: z.string().min(1),
+      certFile: pemPath,
       /** PEM private key file. Relative paths resolve from the config file. */
-      keyFile: z.string().min(1),
+      keyFile: pemPath,
       /** Name of the `kubernetes.io/tls` Secret. @default "jupyterhub-tls" */
       secretName: dnsLabel(63).default('jupyterhub-tls'),
     })
@@ -102,9 +154,15 @@ export const TlsSchema = z.discriminatedUnion('mode', [
       /** Let z2jh's autohttps pod (Traefik) get a Let's Encrypt certificate for `domain`. */
       mode: z.literal('letsencrypt'),
       /** Contact email registered with Let's Encrypt (expiry notices go there). */
-      contactEmail: z.string().email('must be an email address such as "admin@example.org"'),
+      contactEmail: z.string().max(254, 'must be at most 254 characters').email('must be an email address such as "admin@example.org"'),
       /** ACME directory. @default Let's Encrypt production */
-      acmeServer: z.string().url().startsWith('https://', 'must be an https:// URL').optional(),
+      acmeServer: z
+        .string()
+        .max(2048, 'must be at most 2048 characters')
+        // URL parsing silently drops line breaks and tabs: refuse them (and spaces) up front.
+        .refine((u) => !/[\s\u0000-\u001f\u007f]/.test(u), { message: 'must be a URL without spaces, line breaks or control characters' })
+        .pipe(z.string().url('must be a URL such as "https://acme-staging-v02.api.letsencrypt.org/directory"').startsWith('https://', 'must be an https:// URL'))
+        .optional(),
     })
     .strict(),
   z
@@ -146,8 +204,9 @@ export const StorageSchema = z
 export const LoadBalancerSchema = z
   .object({
     /** MetalLB pool: a range "192.168.1.240-192.168.1.250" or a CIDR "192.168.1.240/28". */
-    addressPool: z.string().refine((v) => parseAddressPool(v) !== undefined, {
-      message: 'must be an IPv4 range "192.168.1.240-192.168.1.250" or CIDR "192.168.1.240/28"',
+    addressPool: z.string().superRefine((v, ctx) => {
+      const problem = addressPoolProblem(v);
+      if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem });
     }),
     /** The fixed IP of the hub's `proxy-public` LoadBalancer Service; must lie inside the pool. */
     hubIP: z.string().refine(isIPv4, { message: 'must be an IPv4 address such as "192.168.1.240"' }),
@@ -166,9 +225,17 @@ export const Auth0Schema = z
     /** Client ID of the Auth0 "Regular Web Application". Not a secret. */
     clientId: z.string().min(1, 'must not be empty').max(128).regex(/^[A-Za-z0-9_-]+$/, 'must be the Client ID from the Auth0 application (letters and digits)'),
     /** OAuth scopes. @default ["openid", "email"] */
-    scopes: z.array(z.string().regex(/^[A-Za-z0-9_:.-]+$/, 'must be a scope name such as "email"')).min(1).default(['openid', 'email']),
+    scopes: z
+      .array(z.string().max(128, 'must be at most 128 characters').regex(/^[A-Za-z0-9_:.-]+$/, 'must be a scope name such as "email"'))
+      .min(1, 'must list at least one scope, e.g. ["openid", "email"]')
+      .default(['openid', 'email']),
     /** Claim used as the JupyterHub user name. @default "email" */
-    usernameClaim: z.string().min(1).regex(/^[A-Za-z0-9_:./-]+$/, 'must be a claim name such as "email"').default('email'),
+    usernameClaim: z
+      .string()
+      .min(1, 'must not be empty')
+      .max(128, 'must be at most 128 characters')
+      .regex(/^[A-Za-z0-9_:./-]+$/, 'must be a claim name such as "email"')
+      .default('email'),
     /** Users who may log in (user names as given by `usernameClaim`). @default [] */
     allowedUsers: z.array(userName).default([]),
     /** Users who may log in and administer the hub. @default [] */
@@ -199,7 +266,7 @@ export const NotebookSchema = z
     /** The default user image (Jupyter docker-stacks, pinned). */
     image: imageRef.default({ name: 'quay.io/jupyter/scipy-notebook', tag: '2024-05-27' }),
     /** UI a user lands in. @default "/lab" (JupyterLab) */
-    defaultUrl: z.string().regex(/^\/[A-Za-z0-9_/.-]*$/, 'must be a path such as "/lab"').default('/lab'),
+    defaultUrl: z.string().max(1024, 'must be at most 1024 characters').regex(/^\/[A-Za-z0-9_/.-]*$/, 'must be a path such as "/lab"').default('/lab'),
   })
   .strict();
 
@@ -221,7 +288,7 @@ export const HubConfigSchema = z
     /** Public DNS name of the hub, e.g. "hub.example.org". */
     domain: dnsName,
     /** Chart version to render. @default "3.1.0" */
-    chartVersion: z.string().regex(/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/, 'must be a chart version such as "3.1.0"').default('3.1.0'),
+    chartVersion: z.string().max(64, 'must be at most 64 characters').regex(/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/, 'must be a chart version such as "3.1.0"').default('3.1.0'),
     loadBalancer: LoadBalancerSchema,
     tls: TlsSchema,
     storage: StorageSchema.default({}),
