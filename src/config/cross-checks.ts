@@ -38,15 +38,16 @@ const FORBIDDEN_DIRS: readonly { dir: string; why: string }[] = [
 
 export function storageDirectoryProblem(dir: string): { message: string; fix: string } | undefined {
   const norm = path.posix.normalize(dir).replace(/\/+$/, '') || '/';
-  if (norm !== dir.replace(/\/+$/, '') && dir !== '/') {
-    return { message: `is not a normalized path (it resolves to "${norm}")`, fix: `write "${norm}"` };
-  }
-  if (norm === '/') return { message: 'is the root directory', fix: 'use a dedicated directory such as "/srv/jupyterhub"' };
+  // Where the path really points decides first: "/srv/../proc" is a /proc problem, and telling
+  // the user to "write /proc" would only lead to the next error.
+  const resolves = norm !== (dir.replace(/\/+$/, '') || '/') ? ` (it resolves to "${norm}")` : '';
+  if (norm === '/') return { message: `is the root directory${resolves}`, fix: 'use a dedicated directory such as "/srv/jupyterhub"' };
   for (const f of FORBIDDEN_DIRS) {
     if (norm === f.dir || norm.startsWith(`${f.dir}/`)) {
-      return { message: `is under ${f.dir}, which ${f.why}`, fix: 'use a directory on a real disk, such as "/srv/jupyterhub" or a mount point like "/mnt/data/jupyterhub"' };
+      return { message: `is under ${f.dir}${resolves}, which ${f.why}`, fix: 'use a directory on a real disk, such as "/srv/jupyterhub" or a mount point like "/mnt/data/jupyterhub"' };
     }
   }
+  if (resolves) return { message: `is not a normalized path${resolves}`, fix: `write "${norm}"` };
   return undefined;
 }
 
@@ -70,7 +71,28 @@ export function crossChecks(input: unknown): ConfigIssue[] {
   }
 
   const auth0 = fields(Auth0Schema, input, 'auth0');
-  const hasAuth0 = input && typeof input === 'object' && 'auth0' in input;
+  // Only when auth0 is a mapping: a missing or mistyped section is already reported, and
+  // "nobody can log in" on top of it would be noise.
+  const rawAuth0 = input && typeof input === 'object' ? (input as Record<string, unknown>).auth0 : undefined;
+  const hasAuth0 = rawAuth0 !== null && typeof rawAuth0 === 'object' && !Array.isArray(rawAuth0);
+  if (hasAuth0 && auth0.scopes !== undefined) {
+    if (!auth0.scopes.includes('openid')) {
+      out.push({
+        path: 'auth0.scopes',
+        value: showValue(auth0.scopes.join(' '), ['scopes']),
+        message: 'must include "openid": Auth0\'s /userinfo endpoint, which the hub reads the user name from, refuses tokens without it',
+        fix: 'add "openid" to auth0.scopes, e.g. ["openid", "email"]',
+      });
+    }
+    if (auth0.usernameClaim === 'email' && !auth0.scopes.includes('email')) {
+      out.push({
+        path: 'auth0.scopes',
+        value: showValue(auth0.scopes.join(' '), ['scopes']),
+        message: 'must include "email" when auth0.usernameClaim is "email": without it Auth0 sends no email claim and every login fails',
+        fix: 'add "email" to auth0.scopes, or pick another auth0.usernameClaim',
+      });
+    }
+  }
   if (hasAuth0 && auth0.allowAll !== undefined && auth0.allowedUsers && auth0.adminUsers) {
     if (!auth0.allowAll && auth0.allowedUsers.length === 0 && auth0.adminUsers.length === 0) {
       out.push({
@@ -87,14 +109,24 @@ export function crossChecks(input: unknown): ConfigIssue[] {
         fix: 'remove allowAll to restrict logins to allowedUsers, or empty allowedUsers',
       });
     }
-    const seen = new Set<string>();
-    auth0.allowedUsers.forEach((u, i) => {
-      const key = u.toLowerCase();
-      if (seen.has(key)) {
-        out.push({ path: `auth0.allowedUsers[${i}]`, value: showValue(u, ['allowedUsers']), message: 'is listed twice', fix: 'remove the duplicate' });
-      }
-      seen.add(key);
-    });
+    // JupyterHub lower-cases user names, so "A@x.org" and "a@x.org" are the same user.
+    for (const list of ['allowedUsers', 'adminUsers'] as const) {
+      const seen = new Map<string, number>();
+      auth0[list]!.forEach((u, i) => {
+        const key = u.toLowerCase();
+        const first = seen.get(key);
+        if (first !== undefined) {
+          out.push({
+            path: `auth0.${list}[${i}]`,
+            value: showValue(u, [list]),
+            message: `is listed twice (also auth0.${list}[${first}]; user names are compared ignoring case)`,
+            fix: 'remove the duplicate',
+          });
+        } else {
+          seen.set(key, i);
+        }
+      });
+    }
   }
 
   const res = fields(UserResourcesSchema, input, 'resources');

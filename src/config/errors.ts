@@ -222,7 +222,8 @@ export function fromZodError(err: z.ZodError, input: unknown, schema: z.ZodTypeA
       if (issue.received === 'undefined') {
         message = `is required (expected ${issue.expected})`;
         fix = 'add it; see the config reference in README.md';
-      } else {
+      } else if (/^Expected .*, received /.test(message)) {
+        // zod's default wording; a schema's own message (e.g. memory's) is kept
         message = `must be ${issue.expected}, not ${issue.received}`;
       }
     } else if (issue.code === z.ZodIssueCode.invalid_union_discriminator) {

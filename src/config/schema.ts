@@ -106,7 +106,7 @@ const pemPath = z
   .string()
   .min(1, 'must not be empty')
   .max(4096, 'must be at most 4096 characters')
-  .refine((p) => !/-----BEGIN|PRIVATE KEY/.test(p), { message: 'must be the path to a PEM file, not the PEM text itself', path: [] })
+  .refine((p) => !/-----BEGIN|PRIVATE KEY/.test(p), { message: 'must be the path to a PEM file, not the PEM text itself' })
   .refine((p) => !CONTROL.test(p), { message: 'must be a file path without line breaks or control characters' });
 
 /** A user name as Auth0 reports it (the `email` claim by default). */
