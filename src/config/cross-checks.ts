@@ -76,10 +76,11 @@ export function crossChecks(input: unknown): ConfigIssue[] {
   const rawAuth0 = input && typeof input === 'object' ? (input as Record<string, unknown>).auth0 : undefined;
   const hasAuth0 = rawAuth0 !== null && typeof rawAuth0 === 'object' && !Array.isArray(rawAuth0);
   if (hasAuth0 && auth0.scopes !== undefined) {
+    const scopesShown = showValue(JSON.stringify(auth0.scopes), ['scopes'])!.replace(/^"|"$/g, '').replace(/\\"/g, '"');
     if (!auth0.scopes.includes('openid')) {
       out.push({
         path: 'auth0.scopes',
-        value: showValue(auth0.scopes.join(' '), ['scopes']),
+        value: scopesShown,
         message: 'must include "openid": Auth0\'s /userinfo endpoint, which the hub reads the user name from, refuses tokens without it',
         fix: 'add "openid" to auth0.scopes, e.g. ["openid", "email"]',
       });
@@ -87,7 +88,7 @@ export function crossChecks(input: unknown): ConfigIssue[] {
     if (auth0.usernameClaim === 'email' && !auth0.scopes.includes('email')) {
       out.push({
         path: 'auth0.scopes',
-        value: showValue(auth0.scopes.join(' '), ['scopes']),
+        value: scopesShown,
         message: 'must include "email" when auth0.usernameClaim is "email": without it Auth0 sends no email claim and every login fails',
         fix: 'add "email" to auth0.scopes, or pick another auth0.usernameClaim',
       });
