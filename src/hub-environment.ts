@@ -33,6 +33,7 @@ export interface HubEnvironmentProps {
 export class HubEnvironment extends Construct {
   readonly manifests: Chart;
   readonly patches: Chart;
+  readonly jupyterhub: JupyterHubChart;
 
   constructor(scope: App, id: string, props: HubEnvironmentProps) {
     super(scope, id);
@@ -87,7 +88,7 @@ export class HubEnvironment extends Construct {
       },
     });
 
-    new JupyterHubChart(this.manifests, 'JupyterHub', {
+    this.jupyterhub = new JupyterHubChart(this.manifests, 'JupyterHub', {
       source: props.chartSource,
       helmExecutable: props.helmExecutable,
       releaseName: c.releaseName,

@@ -15,7 +15,8 @@ export interface TlsMaterial {
 }
 
 const CERT_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
-const KEY_BLOCK = /-----BEGIN ((?:RSA |EC |ENCRYPTED )?PRIVATE KEY)-----/;
+/** Any PEM private key: PKCS#8, PKCS#1 (RSA), SEC1 (EC), DSA, OpenSSH, encrypted. */
+const KEY_BLOCK = /-----BEGIN ([A-Z0-9]+ )*PRIVATE KEY-----/;
 const DAY = 24 * 3600 * 1000;
 
 export class TlsCheckError extends Error {
@@ -24,18 +25,38 @@ export class TlsCheckError extends Error {
   }
 }
 
+/** A file name for a message; a "name" that holds PEM text (a pasted key) is never printed. */
+function showFile(file: string): string {
+  // eslint-disable-next-line no-control-regex
+  if (/-----BEGIN|PRIVATE KEY|[\u0000-\u001f\u007f]/.test(file)) return '(hidden: not a file name)';
+  return JSON.stringify(file);
+}
+
 function readFile(file: string, field: string, issues: ConfigIssue[]): string | undefined {
   try {
     const st = fs.statSync(file);
     if (!st.isFile()) throw new Error('not a file');
     if (st.size > 1024 * 1024) {
-      issues.push({ path: field, value: JSON.stringify(file), message: 'is over 1 MiB: not a PEM file' });
+      issues.push({ path: field, value: showFile(file), message: 'is over 1 MiB: not a PEM file' });
       return undefined;
     }
     return fs.readFileSync(file, 'utf8');
   } catch {
-    issues.push({ path: field, value: JSON.stringify(file), message: 'cannot be read (no such file, or no permission)', fix: 'check the path; relative paths resolve from the config file\'s folder' });
+    issues.push({ path: field, value: showFile(file), message: 'cannot be read (no such file, or no permission)', fix: 'check the path; relative paths resolve from the config file\'s folder' });
     return undefined;
+  }
+}
+
+function day(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+/** Whether `key` belongs to `cert`; false (not a throw) for mismatched key types. */
+function matches(cert: X509Certificate, key: KeyObject): boolean {
+  try {
+    return cert.checkPrivateKey(key);
+  } catch {
+    return false;
   }
 }
 
@@ -51,8 +72,8 @@ export function readTlsMaterial(opts: {
   const now = (opts.now ?? new Date()).getTime();
   const certText = readFile(opts.certFile, 'tls.certFile', issues);
   const keyText = readFile(opts.keyFile, 'tls.keyFile', issues);
-  const certName = JSON.stringify(opts.certFile);
-  const keyName = JSON.stringify(opts.keyFile);
+  const certName = showFile(opts.certFile);
+  const keyName = showFile(opts.keyFile);
 
   let certs: X509Certificate[] = [];
   if (certText !== undefined) {
@@ -73,7 +94,7 @@ export function readTlsMaterial(opts: {
   let key: KeyObject | undefined;
   if (keyText !== undefined) {
     if (/ENCRYPTED PRIVATE KEY|Proc-Type: 4,ENCRYPTED/.test(keyText)) {
-      issues.push({ path: 'tls.keyFile', value: keyName, message: 'is encrypted with a passphrase; the proxy cannot use it', fix: 'decrypt it: openssl pkey -in encrypted.key -out hub.key' });
+      issues.push({ path: 'tls.keyFile', value: keyName, message: 'is encrypted with a passphrase; the proxy cannot use it', fix: 'write a decrypted copy (openssl pkey -in encrypted.key -out hub.key) and point tls.keyFile at it' });
     } else if (!KEY_BLOCK.test(keyText)) {
       issues.push({ path: 'tls.keyFile', value: keyName, message: 'holds no PEM private key', fix: 'point it at the private key file ("-----BEGIN PRIVATE KEY-----")' });
     } else {
@@ -86,32 +107,49 @@ export function readTlsMaterial(opts: {
   }
 
   if (certs.length > 0) {
-    const leaf = certs[0];
-    if (key && !leaf.checkPrivateKey(key)) {
-      const laterMatch = certs.slice(1).findIndex((c) => c.checkPrivateKey(key!));
-      issues.push(laterMatch >= 0
-        ? { path: 'tls.certFile', value: certName, message: `the server certificate is certificate #${laterMatch + 2} in the file; it must come first`, fix: 'reorder the file: the server (leaf) certificate first, then intermediates' }
-        : { path: 'tls.keyFile', value: keyName, message: `does not match the certificate in ${certName}`, fix: 'use the key the certificate was issued for' });
+    // Which certificate is the server's own (the leaf)? The one the key belongs to; without a
+    // usable key, the first one that is not a CA. All further checks look at that one, so a
+    // misordered file gets one clear message, not a cascade about the intermediate.
+    const keyMatch = key ? certs.findIndex((c) => matches(c, key!)) : -1;
+    let leafIndex = 0;
+    if (key && keyMatch < 0) {
+      issues.push({ path: 'tls.keyFile', value: keyName, message: `does not match the certificate in ${certName}`, fix: 'use the key the certificate was issued for' });
+    } else if (keyMatch > 0) {
+      leafIndex = keyMatch;
+      issues.push({ path: 'tls.certFile', value: certName, message: `the server certificate is certificate #${keyMatch + 1} in the file; it must come first`, fix: 'reorder the file: the server (leaf) certificate first, then intermediates' });
+    } else if (!key && certs.length > 1 && certs[0].ca) {
+      const firstLeaf = certs.findIndex((c) => !c.ca);
+      if (firstLeaf > 0) {
+        leafIndex = firstLeaf;
+        issues.push({ path: 'tls.certFile', value: certName, message: `starts with a CA certificate; the server (leaf) certificate (#${firstLeaf + 1}) must come first`, fix: 'reorder the file: leaf first, then intermediates' });
+      }
     }
-    if (leaf.ca && !(key && leaf.checkPrivateKey(key))) {
-      issues.push({ path: 'tls.certFile', value: certName, message: 'starts with a CA certificate; the server (leaf) certificate must come first' , fix: 'reorder the file: leaf first, then intermediates' });
-    }
+    const leaf = certs[leafIndex];
     if (!leaf.checkHost(opts.domain)) {
-      issues.push({ path: 'tls.certFile', value: certName, message: `does not cover the domain "${opts.domain}" (it covers: ${leaf.subjectAltName ?? leaf.subject.replace(/\n/g, ', ')})`, fix: 'get a certificate whose subjectAltName includes the domain, or fix `domain`' });
+      const covers = (leaf.subjectAltName ?? leaf.subject).replace(/\s*\n\s*/g, ', ');
+      issues.push({ path: 'tls.certFile', value: certName, message: `does not cover the domain "${opts.domain}" (it covers: ${covers})`, fix: 'get a certificate whose subjectAltName includes the domain, or fix `domain`' });
     }
     const notAfter = Date.parse(leaf.validTo);
     const notBefore = Date.parse(leaf.validFrom);
     if (notAfter < now) {
-      issues.push({ path: 'tls.certFile', value: certName, message: `expired on ${new Date(notAfter).toISOString().slice(0, 10)}`, fix: 'renew the certificate' });
+      issues.push({ path: 'tls.certFile', value: certName, message: `expired on ${day(notAfter)}`, fix: 'renew the certificate' });
     } else if (notBefore > now) {
-      issues.push({ path: 'tls.certFile', value: certName, message: `is not valid before ${new Date(notBefore).toISOString().slice(0, 10)}`, fix: 'check the machine clock or the certificate' });
+      issues.push({ path: 'tls.certFile', value: certName, message: `is not valid before ${day(notBefore)}`, fix: 'check the machine clock or the certificate' });
     } else if (notAfter - now < 30 * DAY) {
-      warnings.push(`tls.certFile ${certName} expires on ${new Date(notAfter).toISOString().slice(0, 10)} (in ${Math.ceil((notAfter - now) / DAY)} days): renew it soon.`);
+      warnings.push(`tls.certFile ${certName} expires on ${day(notAfter)} (in ${Math.ceil((notAfter - now) / DAY)} days): renew it soon.`);
     }
-    for (let i = 0; i + 1 < certs.length; i++) {
-      if (!certs[i].checkIssued(certs[i + 1])) {
-        issues.push({ path: 'tls.certFile', value: certName, message: `certificate #${i + 1} was not issued by certificate #${i + 2}: the chain is out of order or incomplete`, fix: 'order the file leaf, intermediate(s), and leave the root out' });
-        break;
+    if (leafIndex === 0) {
+      for (let i = 0; i + 1 < certs.length; i++) {
+        if (!certs[i].checkIssued(certs[i + 1])) {
+          issues.push({ path: 'tls.certFile', value: certName, message: `certificate #${i + 1} was not issued by certificate #${i + 2}: the chain is out of order or incomplete`, fix: 'order the file leaf, intermediate(s), and leave the root out' });
+          break;
+        }
+      }
+      for (let i = 1; i < certs.length; i++) {
+        const end = Date.parse(certs[i].validTo);
+        if (end < now) {
+          issues.push({ path: 'tls.certFile', value: certName, message: `chain certificate #${i + 1} (${certs[i].subject.replace(/\s*\n\s*/g, ', ')}) expired on ${day(end)}`, fix: 'get the current chain (fullchain) from your certificate authority' });
+        }
       }
     }
   }

@@ -5,6 +5,7 @@ import { Helm } from 'cdk8s';
 import { Construct } from 'constructs';
 import { UserError } from '../util/errors';
 import { CHART_NAME, ChartSource, readChartDefaults, readChartSchema } from './chart-source';
+import { redactHubValues } from './values';
 import { checkValues, coalesceValues } from './values-schema';
 
 /** Kubernetes version the chart renders for (its Capabilities) and dist/ is validated against. */
@@ -41,10 +42,13 @@ export interface JupyterHubChartProps {
 export class JupyterHubChart extends Construct {
   readonly releaseName: string;
   readonly helm: Helm;
+  /** The values given to helm, secrets replaced by "(secret)" (written to dist/values/). */
+  readonly redactedValues: Record<string, unknown>;
 
   constructor(scope: Construct, id: string, props: JupyterHubChartProps) {
     super(scope, id);
     this.releaseName = props.releaseName ?? 'jupyterhub';
+    this.redactedValues = redactHubValues(props.values);
     const schema = props.valuesSchema ?? readChartSchema(props.source);
     if (schema) {
       const problems = checkValues(coalesceValues(props.chartDefaults ?? readChartDefaults(props.source) ?? {}, props.values), schema);

@@ -97,3 +97,24 @@ export function buildHubValues(i: HubValuesInputs): Record<string, unknown> {
     cull: { enabled: c.cull.enabled, timeout: c.cull.timeoutSeconds },
   };
 }
+
+/** Paths in the values that hold secrets (all set by buildHubValues from the secret store). */
+export const SECRET_VALUE_PATHS: readonly (readonly string[])[] = [
+  ['proxy', 'secretToken'],
+  ['hub', 'cookieSecret'],
+  ['hub', 'config', 'CryptKeeper', 'keys'],
+];
+
+/**
+ * The values with every secret replaced by "(secret)": safe to commit, so that a reviewer sees
+ * a change of z2jh configuration, which otherwise only shows as a changed `hub` Secret.
+ */
+export function redactHubValues(values: Record<string, unknown>): Record<string, unknown> {
+  const copy = structuredClone(values);
+  for (const p of SECRET_VALUE_PATHS) {
+    let cur: Record<string, unknown> | undefined = copy;
+    for (const k of p.slice(0, -1)) cur = cur?.[k] as Record<string, unknown> | undefined;
+    if (cur && p[p.length - 1] in cur) cur[p[p.length - 1]] = '(secret)';
+  }
+  return copy;
+}

@@ -17,7 +17,14 @@ export const FILES = {
   metallb: '03-metallb.yaml',
   hub: '10-jupyterhub.yaml',
   provisionerPatch: 'patches/hostpath-provisioner.patch.yaml',
+  /** The z2jh values, secrets redacted: for review and diffs; not a Kubernetes object. */
+  values: 'values/z2jh-values.yaml',
 } as const;
+
+/** Files in dist/ that kubectl must not read as objects (sub-folders: `apply -f dist/` does not recurse). */
+export function isObjectFile(file: string): boolean {
+  return !file.startsWith('values/');
+}
 
 /** Files that hold Secret values; the project's .gitignore excludes them (`dist/*.secret.yaml`). */
 export function isSecretFile(file: string): boolean {
@@ -68,7 +75,7 @@ export function renderYaml(objects: readonly KubeObject[]): string {
 }
 
 /** Groups objects into dist/ files (path relative to dist/ -> YAML), in a stable order. */
-export function layoutFiles(apply: readonly KubeObject[], patches: readonly KubeObject[]): Map<string, string> {
+export function layoutFiles(apply: readonly KubeObject[], patches: readonly KubeObject[], values?: Record<string, unknown>): Map<string, string> {
   const groups = new Map<string, KubeObject[]>();
   for (const o of apply) {
     const f = fileFor(o);
@@ -77,6 +84,10 @@ export function layoutFiles(apply: readonly KubeObject[], patches: readonly Kube
   }
   if (patches.length > 0) groups.set(FILES.provisionerPatch, [...patches]);
   const files = new Map<string, string>();
-  for (const name of [...groups.keys()].sort()) files.set(name, renderYaml(groups.get(name)!));
+  const texts = new Map<string, string>([...groups].map(([name, objs]) => [name, renderYaml(objs)]));
+  if (values) {
+    texts.set(FILES.values, `# The values given to the z2jh chart (secrets shown as "(secret)"). Not applied: for review and diffs.\n${yaml.dump(values, { noRefs: true, lineWidth: -1, sortKeys: true })}`);
+  }
+  for (const name of [...texts.keys()].sort()) files.set(name, texts.get(name)!);
   return files;
 }

@@ -88,7 +88,7 @@ export function synthesize(opts: SynthOptions = {}): SynthResult {
     normalizeObjects(objs as KubeObject[], { namespace: c.namespace, release: c.releaseName, placeholders: secrets.placeholderReasons.length > 0 });
   const apply = normalize(hub.manifests.toJson());
   const patches = hub.patches.toJson() as KubeObject[];
-  const files = layoutFiles(apply, patches);
+  const files = layoutFiles(apply, patches, hub.jupyterhub.redactedValues);
 
   const leaks = findLeaks(files, secretValues(secrets, tls));
   if (leaks.length > 0) {

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import Ajv, { ValidateFunction } from 'ajv';
 import * as yaml from 'js-yaml';
 import { isClusterScoped, KubeObject, objectId } from './kube-object';
+import { isObjectFile } from './manifests';
 
 export interface ValidationProblem {
   readonly file: string;
@@ -123,6 +124,7 @@ export function validateObject(o: KubeObject, file: string, opts: ValidateOption
 export function validateFiles(files: ReadonlyMap<string, string>, opts: ValidateOptions = {}): ValidationProblem[] {
   const out: ValidationProblem[] = [];
   for (const [file, text] of files) {
+    if (!isObjectFile(file)) continue;
     let docs: unknown[];
     try {
       docs = yaml.loadAll(text);
