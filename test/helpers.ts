@@ -77,8 +77,9 @@ export function readObjects(dist: string): DistObject[] {
   const walk = (d: string) => {
     for (const e of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
       const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.name.endsWith('.yaml')) {
+      if (e.isDirectory()) {
+        if (path.relative(dist, p) !== 'values') walk(p); // values/ holds chart values, not objects
+      } else if (e.name.endsWith('.yaml')) {
         for (const doc of yaml.loadAll(fs.readFileSync(p, 'utf8'))) {
           if (doc) out.push({ file: path.relative(dist, p), object: doc as KubeObject });
         }

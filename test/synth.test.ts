@@ -31,7 +31,7 @@ describe('default config (src/config.ts)', () => {
   const r = synthCase('default', undefined);
 
   it('writes the numbered files kubectl applies in order, Secrets apart', () => {
-    assert.deepEqual([...r.result.files.keys()], ['00-namespace.yaml', '01-cluster.yaml', '02-secrets.secret.yaml', '03-metallb.yaml', '10-jupyterhub.yaml']);
+    assert.deepEqual([...r.result.files.keys()], ['00-namespace.yaml', '01-cluster.yaml', '02-secrets.secret.yaml', '03-metallb.yaml', '10-jupyterhub.yaml', 'values/z2jh-values.yaml']);
     const ns = r.objects.filter((o) => o.object.kind === 'Namespace');
     assert.deepEqual(ns.map((o) => [o.file, o.object.metadata.name]), [['00-namespace.yaml', 'jupyterhub']]);
     for (const o of r.objects) {

@@ -1,0 +1,351 @@
+/**
+ * Bad configs: every field, every cross-field rule, wrong types, unknown keys, hostile strings
+ * and misplaced secrets. Each must be a ConfigError that names the path, shows the value (unless
+ * secret), and carries no stack trace; the CLI must exit 1 and leave dist/ untouched.
+ */
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { ConfigError } from '../src/config/errors';
+import { parseConfig, readConfigFile } from '../src/config/load';
+import { synthesize } from '../src/output/synth';
+import { baseConfig, runTs, snapshot, synthEnv, tmpdir, writeConfig } from './helpers';
+
+const work = tmpdir('mk8s-jh-config-errors-');
+after(() => fs.rmSync(work, { recursive: true, force: true }));
+
+type Mutable = Record<string, any>;
+
+/** A private, deeply copied base config to mutate. */
+function base(): Mutable {
+  return structuredClone(baseConfig()) as Mutable;
+}
+
+const PEM_KEY = [
+  '-----BEGIN PRIVATE KEY-----',
+  'MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgVh7Yc0mQ2q6m8dZx',
+  'Q2m5m2i0oZyL3d1vR5o1ZkNq9xGhRANCAAQx0l3b8m7bQ0F9s1oQm3bC9p1aL2nJ',
+  '-----END PRIVATE KEY-----',
+  '',
+].join('\n');
+
+interface Row {
+  readonly name: string;
+  readonly mutate: (c: Mutable) => void;
+  /** The config path the message must name (as printed). */
+  readonly path: string;
+  /** Must appear in that problem's shown value (and so in the message). */
+  readonly value?: string;
+  /** Must appear in that problem's message or fix. */
+  readonly says?: RegExp;
+  /** Must appear nowhere in the error (a secret, or raw hostile text). */
+  readonly never?: readonly string[];
+}
+
+const LONG = 'a'.repeat(5000);
+const STACK_KEY = 'evil\n    at Object.<anonymous> (/x.js:1:1)';
+
+const rows: Row[] = [
+  // --- top level -------------------------------------------------------------------------------
+  { name: 'namespace with capitals', mutate: (c) => { c.namespace = 'JupyterHub'; }, path: 'namespace', value: '"JupyterHub"', says: /lower-case/ },
+  { name: 'namespace with Helm template syntax', mutate: (c) => { c.namespace = '{{ .Values.x }}'; }, path: 'namespace', value: '"{{ .Values.x }}"' },
+  { name: 'namespace very long', mutate: (c) => { c.namespace = LONG; }, path: 'namespace', value: '"aaaaaaaaaa', says: /at most 63/, never: [LONG] },
+  { name: 'releaseName over 53 characters', mutate: (c) => { c.releaseName = 'r'.repeat(54); }, path: 'releaseName', value: '"rrrr', says: /at most 53/ },
+  { name: 'releaseName with a newline and YAML', mutate: (c) => { c.releaseName = 'hub\nkind: Secret'; }, path: 'releaseName', value: '"hub\\nkind: Secret"', never: ['hub\nkind'] },
+  { name: 'releaseName empty', mutate: (c) => { c.releaseName = ''; }, path: 'releaseName', value: '""', says: /must not be empty/ },
+  { name: 'domain with a scheme', mutate: (c) => { c.domain = 'https://hub.example.org'; }, path: 'domain', value: '"https://hub.example.org"', says: /DNS name/ },
+  { name: 'domain with one label', mutate: (c) => { c.domain = 'localhost'; }, path: 'domain', value: '"localhost"' },
+  { name: 'domain with an underscore', mutate: (c) => { c.domain = 'hub_1.example.org'; }, path: 'domain', value: '"hub_1.example.org"' },
+  { name: 'domain empty', mutate: (c) => { c.domain = ''; }, path: 'domain', value: '""' },
+  { name: 'domain missing', mutate: (c) => { delete c.domain; }, path: 'domain', says: /is required/ },
+  { name: 'domain of the wrong type', mutate: (c) => { c.domain = ['hub.example.org']; }, path: 'domain', value: '[list of 1]', says: /must be string, not array/ },
+  { name: 'chartVersion not a version', mutate: (c) => { c.chartVersion = 'latest'; }, path: 'chartVersion', value: '"latest"', says: /3\.1\.0/ },
+  { name: 'chartVersion as a number', mutate: (c) => { c.chartVersion = 3.1; }, path: 'chartVersion', value: '3.1', says: /must be string, not number/ },
+  { name: 'unknown top-level key (typo)', mutate: (c) => { c.namepsace = 'hub'; }, path: 'namepsace', value: '"hub"', says: /did you mean "namespace"/ },
+  { name: 'unknown key that tries to fake a stack trace', mutate: (c) => { c[STACK_KEY] = 1; }, path: '["evil\\n    at Object.<anonymous> (/x.js:1:1)"]', says: /unknown key/, never: [STACK_KEY] },
+  { name: 'unknown key holding Helm template syntax', mutate: (c) => { c.auth0['{{ .Values.x }}'] = 1; }, path: 'auth0["{{ .Values.x }}"]', says: /unknown key/ },
+  { name: 'unknown key very long', mutate: (c) => { c['k'.repeat(3000)] = 1; }, path: '["kkkkk', says: /unknown key/, never: ['k'.repeat(100)] },
+
+  // --- loadBalancer ----------------------------------------------------------------------------
+  { name: 'loadBalancer not a mapping', mutate: (c) => { c.loadBalancer = '192.168.1.240'; }, path: 'loadBalancer', value: '"192.168.1.240"', says: /must be object, not string/ },
+  { name: 'addressPool range reversed', mutate: (c) => { c.loadBalancer.addressPool = '192.168.1.250-192.168.1.240'; }, path: 'loadBalancer.addressPool', value: '"192.168.1.250-192.168.1.240"', says: /ends before it starts/ },
+  { name: 'addressPool CIDR with host bits', mutate: (c) => { c.loadBalancer = { addressPool: '10.0.0.5/24', hubIP: '10.0.0.5' }; }, path: 'loadBalancer.addressPool', value: '"10.0.0.5/24"', says: /did you mean "10\.0\.0\.0\/24"/ },
+  { name: 'addressPool empty', mutate: (c) => { c.loadBalancer.addressPool = ''; }, path: 'loadBalancer.addressPool', value: '""' },
+  { name: 'hubIP not an address', mutate: (c) => { c.loadBalancer.hubIP = '192.168.1.300'; }, path: 'loadBalancer.hubIP', value: '"192.168.1.300"', says: /IPv4 address/ },
+  { name: 'hubIP outside the pool', mutate: (c) => { c.loadBalancer.hubIP = '10.0.0.1'; }, path: 'loadBalancer.hubIP', value: '"10.0.0.1"', says: /outside the MetalLB pool 192\.168\.1\.240-192\.168\.1\.250[\s\S]*fix: /i },
+  { name: 'hubIP is the network address of a CIDR pool', mutate: (c) => { c.loadBalancer = { addressPool: '10.0.0.0/24', hubIP: '10.0.0.0' }; }, path: 'loadBalancer.hubIP', value: '"10.0.0.0"', says: /network address of 10\.0\.0\.0\/24/ },
+  { name: 'hubIP is the broadcast address of a CIDR pool', mutate: (c) => { c.loadBalancer = { addressPool: '10.0.0.0/24', hubIP: '10.0.0.255' }; }, path: 'loadBalancer.hubIP', value: '"10.0.0.255"', says: /broadcast address of 10\.0\.0\.0\/24/ },
+  { name: 'poolName not a DNS label', mutate: (c) => { c.loadBalancer.poolName = 'Pool_1'; }, path: 'loadBalancer.poolName', value: '"Pool_1"' },
+  { name: 'loadBalancer key with wrong case', mutate: (c) => { c.loadBalancer.hubIp = c.loadBalancer.hubIP; delete c.loadBalancer.hubIP; }, path: 'loadBalancer.hubIp', value: '"192.168.1.241"', says: /did you mean "hubIP"/ },
+
+  // --- tls -------------------------------------------------------------------------------------
+  { name: 'tls.mode misspelt', mutate: (c) => { c.tls.mode = 'letsencrpyt'; }, path: 'tls.mode', value: '"letsencrpyt"', says: /"secret", "letsencrypt", "none"/ },
+  { name: 'tls.contactEmail not an email', mutate: (c) => { c.tls.contactEmail = 'admin'; }, path: 'tls.contactEmail', value: '"admin"', says: /email address/ },
+  { name: 'tls.acmeServer over http', mutate: (c) => { c.tls.acmeServer = 'http://acme.example.org/directory'; }, path: 'tls.acmeServer', value: '"http://acme.example.org/directory"', says: /https:\/\// },
+  { name: 'tls.acmeServer with a newline and a template', mutate: (c) => { c.tls.acmeServer = 'https://acme.example.org/dir\n{{ .Values.x }}'; }, path: 'tls.acmeServer', value: '\\n{{ .Values.x }}', says: /line breaks/ },
+  { name: 'tls mode none without allowInsecureCallback', mutate: (c) => { c.tls = { mode: 'none' }; }, path: 'tls.allowInsecureCallback', says: /must be true/ },
+  { name: 'tls mode none with allowInsecureCallback false', mutate: (c) => { c.tls = { mode: 'none', allowInsecureCallback: false }; }, path: 'tls.allowInsecureCallback', value: 'false', says: /must be true/ },
+  { name: 'tls.certFile empty', mutate: (c) => { c.tls = { mode: 'secret', certFile: '', keyFile: 'hub.key' }; }, path: 'tls.certFile', value: '""', says: /must not be empty/ },
+  { name: 'tls.keyFile holds the pasted key itself', mutate: (c) => { c.tls = { mode: 'secret', certFile: 'hub.crt', keyFile: PEM_KEY }; }, path: 'tls.keyFile', value: '(hidden', says: /path to a PEM file/, never: PEM_KEY.split('\n').filter((l) => l.length > 8) },
+  { name: 'tls.secretName not a DNS label (its value is shown)', mutate: (c) => { c.tls = { mode: 'secret', certFile: 'hub.crt', keyFile: 'hub.key', secretName: 'Hub TLS' }; }, path: 'tls.secretName', value: '"Hub TLS"' },
+  { name: 'tls.certFile with mode letsencrypt', mutate: (c) => { c.tls.certFile = 'hub.crt'; }, path: 'tls.certFile', value: '"hub.crt"', says: /belongs to tls\.mode "secret"/ },
+  { name: 'tls missing', mutate: (c) => { delete c.tls; }, path: 'tls', says: /is required/ },
+  { name: 'a password pasted into tls', mutate: (c) => { c.tls.password = 'hunter2'; }, path: 'tls.password', value: '(hidden', never: ['hunter2'] },
+
+  // --- storage ---------------------------------------------------------------------------------
+  { name: 'storage.hostDirectory is /', mutate: (c) => { c.storage = { hostDirectory: '/' }; }, path: 'storage.hostDirectory', value: '"/"', says: /root directory/ },
+  { name: 'storage.hostDirectory under /proc', mutate: (c) => { c.storage = { hostDirectory: '/proc/jupyterhub' }; }, path: 'storage.hostDirectory', value: '"/proc/jupyterhub"', says: /under \/proc/ },
+  { name: 'storage.hostDirectory under /sys', mutate: (c) => { c.storage = { hostDirectory: '/sys/fs/hub' }; }, path: 'storage.hostDirectory', value: '"/sys/fs/hub"', says: /under \/sys/ },
+  { name: 'storage.hostDirectory under /dev', mutate: (c) => { c.storage = { hostDirectory: '/dev/shm/hub' }; }, path: 'storage.hostDirectory', value: '"/dev/shm/hub"', says: /under \/dev/ },
+  { name: 'storage.hostDirectory under /snap', mutate: (c) => { c.storage = { hostDirectory: '/snap/microk8s/hub' }; }, path: 'storage.hostDirectory', value: '"/snap/microk8s/hub"', says: /under \/snap/ },
+  { name: 'storage.hostDirectory not normalized', mutate: (c) => { c.storage = { hostDirectory: '/srv//jupyterhub/./homes' }; }, path: 'storage.hostDirectory', value: '"/srv//jupyterhub/./homes"', says: /not a normalized path[\s\S]*write "\/srv\/jupyterhub\/homes"/ },
+  { name: 'storage.hostDirectory sneaking into /proc with ..', mutate: (c) => { c.storage = { hostDirectory: '/srv/../proc/hub' }; }, path: 'storage.hostDirectory', value: '"/srv/../proc/hub"', says: /under \/proc \(it resolves to "\/proc\/hub"\)/ },
+  { name: 'storage.hostDirectory relative', mutate: (c) => { c.storage = { hostDirectory: 'srv/jupyterhub' }; }, path: 'storage.hostDirectory', value: '"srv/jupyterhub"', says: /absolute path/ },
+  { name: 'storage.hostDirectory with a control character', mutate: (c) => { c.storage = { hostDirectory: '/srv/hub\u0007' }; }, path: 'storage.hostDirectory', value: '"/srv/hub\\u0007"', says: /control characters/, never: ['\u0007'] },
+  { name: 'storage.method unknown', mutate: (c) => { c.storage = { method: 'storageclass' }; }, path: 'storage.method', value: '"storageclass"', says: /did you mean "storageClass"/ },
+  { name: 'storage.storageClassName not a DNS label', mutate: (c) => { c.storage = { storageClassName: 'Fast_SSD' }; }, path: 'storage.storageClassName', value: '"Fast_SSD"' },
+  { name: 'storage.reclaimPolicy lower-case', mutate: (c) => { c.storage = { reclaimPolicy: 'retain' }; }, path: 'storage.reclaimPolicy', value: '"retain"', says: /did you mean "Retain"/ },
+  { name: 'storage.userCapacity without a unit', mutate: (c) => { c.storage = { userCapacity: '10' }; }, path: 'storage.userCapacity', value: '"10"', says: /forget the unit/ },
+  { name: 'storage.userCapacity absurdly large', mutate: (c) => { c.storage = { userCapacity: '2Ei' }; }, path: 'storage.userCapacity', value: '"2Ei"', says: /more than 1 PiB/ },
+  { name: 'storage.hubDatabaseCapacity not a quantity', mutate: (c) => { c.storage = { hubDatabaseCapacity: '1 Gi' }; }, path: 'storage.hubDatabaseCapacity', value: '"1 Gi"', says: /quantity/ },
+  { name: 'storage.hubDatabaseCapacity as a number', mutate: (c) => { c.storage = { hubDatabaseCapacity: 1 }; }, path: 'storage.hubDatabaseCapacity', value: '1', says: /must be string, not number/ },
+
+  // --- auth0 -----------------------------------------------------------------------------------
+  { name: 'auth0.domain with a scheme', mutate: (c) => { c.auth0.domain = 'https://team.eu.auth0.com/'; }, path: 'auth0.domain', value: '"https://team.eu.auth0.com/"', says: /without "https:\/\/"/ },
+  { name: 'auth0.domain with a path', mutate: (c) => { c.auth0.domain = 'team.eu.auth0.com/authorize'; }, path: 'auth0.domain', value: '"team.eu.auth0.com/authorize"', says: /without a path/ },
+  { name: 'auth0.domain with a port', mutate: (c) => { c.auth0.domain = 'team.eu.auth0.com:443'; }, path: 'auth0.domain', value: '"team.eu.auth0.com:443"', says: /without a port/ },
+  { name: 'auth0.domain not a DNS name', mutate: (c) => { c.auth0.domain = 'my team'; }, path: 'auth0.domain', value: '"my team"', says: /tenant domain/ },
+  { name: 'auth0.clientId with spaces', mutate: (c) => { c.auth0.clientId = 'abc 123'; }, path: 'auth0.clientId', value: '"abc 123"', says: /Client ID/ },
+  { name: 'auth0.clientId empty', mutate: (c) => { c.auth0.clientId = ''; }, path: 'auth0.clientId', value: '""', says: /must not be empty/ },
+  { name: 'auth0.clientSecret pasted into the config', mutate: (c) => { c.auth0.clientSecret = 'hunter2'; }, path: 'auth0.clientSecret', value: '(hidden', says: /AUTH0_CLIENT_SECRET/, never: ['hunter2'] },
+  { name: 'a secret-looking top-level key', mutate: (c) => { c.AUTH0_CLIENT_SECRET = 's3cr3t-value-xyz'; }, path: 'AUTH0_CLIENT_SECRET', value: '(hidden', never: ['s3cr3t-value-xyz'] },
+  { name: 'auth0.scopes empty', mutate: (c) => { c.auth0.scopes = []; }, path: 'auth0.scopes', value: '[list of 0]', says: /at least one scope/ },
+  { name: 'auth0.scopes with a space in a scope', mutate: (c) => { c.auth0.scopes = ['openid', 'e mail']; }, path: 'auth0.scopes[1]', value: '"e mail"', says: /scope name/ },
+  { name: 'auth0.scopes without openid', mutate: (c) => { c.auth0.scopes = ['email', 'profile']; }, path: 'auth0.scopes', value: '["email","profile"]', says: /must include "openid"/ },
+  { name: 'auth0.scopes without email for the email claim', mutate: (c) => { c.auth0.scopes = ['openid', 'profile']; }, path: 'auth0.scopes', value: '["openid","profile"]', says: /must include "email"/ },
+  { name: 'auth0.usernameClaim with template syntax', mutate: (c) => { c.auth0.usernameClaim = '{{ .Values.x }}'; }, path: 'auth0.usernameClaim', value: '"{{ .Values.x }}"', says: /claim name/ },
+  { name: 'auth0.usernameClaim very long', mutate: (c) => { c.auth0.usernameClaim = LONG; }, path: 'auth0.usernameClaim', value: '"aaaa', says: /at most 128/, never: [LONG] },
+  { name: 'auth0.allowedUsers a string, not a list', mutate: (c) => { c.auth0.allowedUsers = 'a@example.org'; }, path: 'auth0.allowedUsers', value: '"a@example.org"', says: /must be array, not string/ },
+  { name: 'auth0.allowedUsers with template syntax', mutate: (c) => { c.auth0.allowedUsers = ['{{ .Values.x }}']; }, path: 'auth0.allowedUsers[0]', value: '"{{ .Values.x }}"', says: /spaces or control characters/ },
+  { name: 'auth0.allowedUsers with a newline and YAML', mutate: (c) => { c.auth0.allowedUsers = ['a@example.org\nkind: Secret']; }, path: 'auth0.allowedUsers[0]', value: '"a@example.org\\nkind: Secret"', never: ['org\nkind'] },
+  { name: 'auth0.allowedUsers with a terminal escape', mutate: (c) => { c.auth0.allowedUsers = ['a@example.org\u001b[2J']; }, path: 'auth0.allowedUsers[0]', value: '\\u001b', never: ['\u001b'] },
+  { name: 'auth0.allowedUsers very long', mutate: (c) => { c.auth0.allowedUsers = ['u'.repeat(400)]; }, path: 'auth0.allowedUsers[0]', value: '"uuuu', says: /at most 320/ },
+  { name: 'auth0.allowedUsers empty string', mutate: (c) => { c.auth0.allowedUsers = ['']; }, path: 'auth0.allowedUsers[0]', value: '""', says: /must not be empty/ },
+  { name: 'auth0.allowedUsers duplicate (ignoring case)', mutate: (c) => { c.auth0.allowedUsers = ['a@example.org', 'b@example.org', 'A@example.org']; }, path: 'auth0.allowedUsers[2]', value: '"A@example.org"', says: /listed twice[\s\S]*allowedUsers\[0\]/ },
+  { name: 'auth0.adminUsers duplicate', mutate: (c) => { c.auth0.adminUsers = ['lead@example.org', 'lead@example.org']; }, path: 'auth0.adminUsers[1]', value: '"lead@example.org"', says: /listed twice/ },
+  { name: 'auth0.adminUsers not a list', mutate: (c) => { c.auth0.adminUsers = { lead: true }; }, path: 'auth0.adminUsers', value: '{…}', says: /must be array, not object/ },
+  { name: 'auth0.allowAll as a string', mutate: (c) => { c.auth0.allowAll = 'yes'; }, path: 'auth0.allowAll', value: '"yes"', says: /must be boolean, not string/ },
+  { name: 'auth0.allowAll together with allowedUsers', mutate: (c) => { c.auth0.allowAll = true; }, path: 'auth0.allowAll', value: 'true', says: /no effect/ },
+  { name: 'no login policy', mutate: (c) => { c.auth0.allowedUsers = []; c.auth0.adminUsers = []; }, path: 'auth0.allowedUsers', says: /nobody can log in/ },
+  { name: 'auth0 key typo', mutate: (c) => { c.auth0.allowedUser = c.auth0.allowedUsers; delete c.auth0.allowedUsers; }, path: 'auth0.allowedUser', value: '[list of 1]', says: /did you mean "allowedUsers"/ },
+  { name: 'auth0 missing', mutate: (c) => { delete c.auth0; }, path: 'auth0', says: /is required/ },
+
+  // --- resources -------------------------------------------------------------------------------
+  { name: 'cpuGuarantee above cpuLimit', mutate: (c) => { c.resources = { cpuGuarantee: 4, cpuLimit: '2' }; }, path: 'resources.cpuGuarantee', value: '4', says: /more than resources\.cpuLimit \("2"\)/ },
+  { name: 'cpuGuarantee in millicores above cpuLimit', mutate: (c) => { c.resources = { cpuGuarantee: '1500m', cpuLimit: 1 }; }, path: 'resources.cpuGuarantee', value: '"1500m"', says: /more than resources\.cpuLimit/ },
+  { name: 'cpuLimit with a byte unit', mutate: (c) => { c.resources = { cpuLimit: '2Gi' }; }, path: 'resources.cpuLimit', value: '"2Gi"', says: /millicores/ },
+  { name: 'cpuLimit absurd', mutate: (c) => { c.resources = { cpuLimit: 5000 }; }, path: 'resources.cpuLimit', value: '5000', says: /at most 1024 cores/ },
+  { name: 'cpuLimit absurd as a string', mutate: (c) => { c.resources = { cpuLimit: '100000' }; }, path: 'resources.cpuLimit', value: '"100000"', says: /at most 1024 cores/ },
+  { name: 'cpuGuarantee zero', mutate: (c) => { c.resources = { cpuGuarantee: 0 }; }, path: 'resources.cpuGuarantee', value: '0', says: /more than 0/ },
+  { name: 'cpuLimit of the wrong type', mutate: (c) => { c.resources = { cpuLimit: true }; }, path: 'resources.cpuLimit', value: 'true', says: /number of cores/ },
+  { name: 'memoryGuarantee above memoryLimit', mutate: (c) => { c.resources = { memoryGuarantee: '8G', memoryLimit: '4G' }; }, path: 'resources.memoryGuarantee', value: '"8G"', says: /more than resources\.memoryLimit \("4G"\)/ },
+  { name: 'memoryLimit without a unit', mutate: (c) => { c.resources = { memoryLimit: '4096' }; }, path: 'resources.memoryLimit', value: '"4096"', says: /needs a unit/ },
+  { name: 'memoryLimit as a bare number', mutate: (c) => { c.resources = { memoryLimit: 4 }; }, path: 'resources.memoryLimit', value: '4', says: /with a unit/ },
+  { name: 'memoryLimit in millibytes', mutate: (c) => { c.resources = { memoryLimit: '512m' }; }, path: 'resources.memoryLimit', value: '"512m"', says: /"M"/ },
+  { name: 'memoryLimit absurd', mutate: (c) => { c.resources = { memoryLimit: '100Ti' }; }, path: 'resources.memoryLimit', value: '"100Ti"', says: /4 TiB/ },
+  { name: 'memoryGuarantee too small to start Jupyter', mutate: (c) => { c.resources = { memoryGuarantee: '10M' }; }, path: 'resources.memoryGuarantee', value: '"10M"', says: /64 MiB/ },
+  { name: 'resources unknown key', mutate: (c) => { c.resources = { gpuLimit: 1 }; }, path: 'resources.gpuLimit', value: '1', says: /unknown key/ },
+
+  // --- notebook --------------------------------------------------------------------------------
+  { name: 'image tag latest', mutate: (c) => { c.notebook = { image: { name: 'quay.io/jupyter/scipy-notebook', tag: 'latest' } }; }, path: 'notebook.image.tag', value: '"latest"', says: /pinned/ },
+  { name: 'image name carrying the tag', mutate: (c) => { c.notebook = { image: { name: 'quay.io/jupyter/scipy-notebook:latest', tag: '2024-05-27' } }; }, path: 'notebook.image.name', value: '"quay.io/jupyter/scipy-notebook:latest"', says: /must not include a tag/ },
+  { name: 'image name with capitals', mutate: (c) => { c.notebook = { image: { name: 'Quay.io/Jupyter/scipy-notebook', tag: '2024-05-27' } }; }, path: 'notebook.image.name', value: '"Quay.io/Jupyter/scipy-notebook"' },
+  { name: 'image tag empty', mutate: (c) => { c.notebook = { image: { name: 'quay.io/jupyter/scipy-notebook', tag: '' } }; }, path: 'notebook.image.tag', value: '""', says: /must not be empty/ },
+  { name: 'image as one string', mutate: (c) => { c.notebook = { image: 'quay.io/jupyter/scipy-notebook:2024-05-27' }; }, path: 'notebook.image', value: '"quay.io/jupyter/scipy-notebook:2024-05-27"', says: /must be object, not string/ },
+  { name: 'defaultUrl without a leading slash', mutate: (c) => { c.notebook = { defaultUrl: 'lab' }; }, path: 'notebook.defaultUrl', value: '"lab"', says: /"\/lab"/ },
+
+  // --- cull ------------------------------------------------------------------------------------
+  { name: 'cull.timeoutSeconds too short', mutate: (c) => { c.cull = { timeoutSeconds: 60 }; }, path: 'cull.timeoutSeconds', value: '60', says: /at least 300/ },
+  { name: 'cull.timeoutSeconds not whole', mutate: (c) => { c.cull = { timeoutSeconds: 3600.5 }; }, path: 'cull.timeoutSeconds', value: '3600.5', says: /integer/ },
+  { name: 'cull.enabled as a string', mutate: (c) => { c.cull = { enabled: 'true' }; }, path: 'cull.enabled', value: '"true"', says: /must be boolean, not string/ },
+];
+
+/** Every line of a ConfigError message has one of these shapes; anything else was injected. */
+const LINE_SHAPE = /^(Configuration error in .+ \(\d+ problems?\):|  \S.*|    \S.*|Nothing was written; dist\/ is unchanged\.|)$/;
+
+function expectConfigError(fn: () => unknown): ConfigError {
+  let caught: unknown;
+  try {
+    fn();
+  } catch (err) {
+    caught = err;
+  }
+  assert.ok(caught, 'expected a ConfigError, but it was accepted');
+  assert.ok(caught instanceof ConfigError, `expected a ConfigError, got ${String(caught)}`);
+  const msg = caught.message;
+  assert.doesNotMatch(msg, /^\s*at /m, 'no stack-trace lines');
+  assert.doesNotMatch(msg, /ZodError|Invalid input|String must|Array must|Number must/, 'no raw zod wording');
+  for (const line of msg.split('\n')) assert.match(line, LINE_SHAPE, `unexpected line shape: ${JSON.stringify(line)}`);
+  return caught;
+}
+
+describe('bad configs are reported with path, value and no stack trace', () => {
+  it('the table covers enough ground', () => {
+    assert.ok(rows.length >= 35, `${rows.length} rows`);
+    assert.equal(new Set(rows.map((r) => r.name)).size, rows.length, 'row names are unique');
+    assert.doesNotThrow(() => parseConfig(base(), 'base.yaml'), 'the base config itself is valid');
+  });
+
+  for (const row of rows) {
+    it(row.name, () => {
+      const c = base();
+      row.mutate(c);
+      const err = expectConfigError(() => parseConfig(c, 'bad.yaml'));
+      const msg = err.message;
+      const issue = err.issues.find((i) => i.path === row.path);
+      assert.ok(issue, `no problem at ${row.path}; got: ${err.issues.map((i) => i.path).join(', ')}\n${msg}`);
+      assert.ok(msg.includes(`\n  ${row.path}`), `message names ${row.path}:\n${msg}`);
+      if (row.value !== undefined) {
+        assert.ok(issue.value?.includes(row.value), `value of ${row.path} shows ${row.value}; got ${issue.value}`);
+        assert.ok(msg.includes(row.value));
+      }
+      if (row.says) assert.match(`${issue.message}\n${issue.fix ?? ''}`, row.says);
+      for (const s of row.never ?? []) assert.ok(!msg.includes(s), `message must not contain ${JSON.stringify(s.slice(0, 40))}:\n${msg}`);
+      assert.match(msg, /^Configuration error in bad\.yaml \(\d+ problems?\):/);
+    });
+  }
+});
+
+describe('several problems at once', () => {
+  it('reports every independent problem in one error', () => {
+    const c = base();
+    c.domain = 'https://hub.example.org';
+    c.loadBalancer.hubIP = '10.0.0.1';
+    c.auth0.domain = 'https://team.eu.auth0.com/';
+    c.auth0.clientSecret = 'hunter2';
+    c.resources = { memoryGuarantee: '8G', memoryLimit: '4G', cpuLimit: '2Gi' };
+    c.storage = { hostDirectory: '/' };
+    c.notebook = { image: { name: 'quay.io/jupyter/scipy-notebook', tag: 'latest' } };
+    c.cull = { timeoutSeconds: 10 };
+    c.tlss = {};
+    const err = expectConfigError(() => parseConfig(c, 'bad.yaml'));
+    const paths = err.issues.map((i) => i.path);
+    const expected = [
+      'domain', 'loadBalancer.hubIP', 'auth0.domain', 'auth0.clientSecret', 'resources.memoryGuarantee', 'resources.cpuLimit',
+      'storage.hostDirectory', 'notebook.image.tag', 'cull.timeoutSeconds', 'tlss',
+    ];
+    for (const p of expected) assert.ok(paths.includes(p), `${p} reported; got ${paths.join(', ')}`);
+    assert.match(err.message, new RegExp(`\\(${err.issues.length} problems\\)`));
+    assert.ok(!err.message.includes('hunter2'));
+    assert.equal(new Set(paths.map((p, i) => `${p}|${err.issues[i].message}`)).size, paths.length, 'no duplicates');
+  });
+
+  it('does not pile noise on a mistyped section', () => {
+    const c = base();
+    c.auth0 = 'team.eu.auth0.com';
+    const err = expectConfigError(() => parseConfig(c, 'bad.yaml'));
+    assert.deepEqual(err.issues.map((i) => i.path), ['auth0']);
+  });
+
+  it('refuses a top-level list, a scalar and null', () => {
+    for (const input of [[base()], 'domain: hub.example.org', null]) {
+      const err = expectConfigError(() => parseConfig(input, 'bad.yaml'));
+      assert.equal(err.issues[0].path, '(top level)');
+    }
+  });
+});
+
+describe('config files', () => {
+  const dir = path.join(work, 'files');
+  fs.mkdirSync(dir, { recursive: true });
+  const write = (name: string, text: string) => {
+    const file = path.join(dir, name);
+    fs.writeFileSync(file, text);
+    return file;
+  };
+
+  it('malformed YAML: line number, no snippet of the file', () => {
+    const file = write('bad.yaml', 'domain: hub.example.org\nauth0:\n  domain: team.eu.auth0.com\n   clientSecret: "hunter2"\n');
+    const err = expectConfigError(() => readConfigFile(file));
+    assert.match(err.message, /is not valid YAML: .* at line 4, column \d+/);
+    assert.ok(!err.message.includes('hunter2'));
+  });
+
+  it('malformed JSON: line and column, and the text (here a secret) is never quoted', () => {
+    const file = write('bad.json', '{\n  "domain": "hub.example.org",\n  "auth0": {"clientSecret": hunter2}\n}\n');
+    const err = expectConfigError(() => readConfigFile(file));
+    assert.match(err.message, /is not valid JSON: unexpected character at line 3, column 29/);
+    assert.ok(!err.message.includes('hunter2'), err.message);
+  });
+
+  it('JSON cut short and JSON with a missing comma', () => {
+    let err = expectConfigError(() => readConfigFile(write('short.json', '{"domain": "hub.example.org"')));
+    assert.match(err.message, /unexpected end of file/);
+    err = expectConfigError(() => readConfigFile(write('comma.json', '{\n  "domain": "hub.example.org"\n  "tls": {}\n}')));
+    assert.match(err.message, /expected ',' or '}' after property value at line 3, column 3/);
+  });
+
+  it('an empty file, a directory, a missing file', () => {
+    assert.match(expectConfigError(() => readConfigFile(write('empty.yaml', '# nothing yet\n'))).message, /holds no settings/);
+    assert.match(expectConfigError(() => readConfigFile(dir)).message, /HUB_CONFIG = .*\n    is not a file/);
+    assert.match(expectConfigError(() => readConfigFile(path.join(dir, 'nope.yaml'))).message, /HUB_CONFIG = .*nope\.yaml"\n    cannot be read/);
+  });
+
+  it('a JSON file with a byte-order mark reads like any other', () => {
+    const file = write('bom.json', `\uFEFF${JSON.stringify(baseConfig())}`);
+    assert.doesNotThrow(() => parseConfig(readConfigFile(file), 'bom.json'));
+  });
+});
+
+describe('the synth command with a bad config', () => {
+  const dir = path.join(work, 'cli');
+  fs.mkdirSync(dir, { recursive: true });
+  const env = synthEnv(dir, { HUB_CONFIG: writeConfig(dir, baseConfig(), 'good.yaml') });
+  const dist = path.join(dir, 'dist');
+  let before_: Map<string, string>;
+
+  before(() => {
+    synthesize({ env });
+    before_ = snapshot(dist);
+    assert.ok(before_.size > 0, 'the good config produced a dist/');
+  });
+
+  const cases: { name: string; file: () => string; stderr: RegExp[]; never?: string[] }[] = [
+    {
+      name: 'malformed YAML',
+      file: () => { const f = path.join(dir, 'malformed.yaml'); fs.writeFileSync(f, 'domain: hub.example.org\ntls:\n  mode: none\n bad: [\n'); return f; },
+      stderr: [/malformed\.yaml/, /\(file\)/, /is not valid YAML: .*line \d+, column \d+/],
+    },
+    {
+      name: 'HUB_CONFIG pointing at a missing file',
+      file: () => path.join(dir, 'does-not-exist.yaml'),
+      stderr: [/HUB_CONFIG = ".*does-not-exist\.yaml"/, /cannot be read/, /fix: point HUB_CONFIG/],
+    },
+    {
+      name: 'a JSON config with a bad value and a pasted secret',
+      file: () => writeConfig(dir, { ...baseConfig(), auth0: { ...baseConfig().auth0, domain: 'https://team.eu.auth0.com/', clientSecret: 'hunter2' } }, 'bad.json'),
+      stderr: [/bad\.json \(2 problems\)/, /auth0\.domain = "https:\/\/team\.eu\.auth0\.com\/"/, /auth0\.clientSecret = \(hidden/],
+      never: ['hunter2'],
+    },
+    {
+      name: 'a top-level list',
+      file: () => { const f = path.join(dir, 'list.yaml'); fs.writeFileSync(f, '- domain: hub.example.org\n'); return f; },
+      stderr: [/\(top level\)/, /not a list/],
+    },
+  ];
+
+  for (const c of cases) {
+    it(`${c.name}: exit 1, the path on stderr, no stack trace, dist/ unchanged`, () => {
+      const r = runTs('src/main.ts', [], { ...env, HUB_CONFIG: c.file() });
+      assert.equal(r.status, 1, `exit code; stderr:\n${r.stderr}`);
+      for (const re of c.stderr) assert.match(r.stderr, re);
+      assert.match(r.stderr, /Nothing was written; dist\/ is unchanged\./);
+      assert.doesNotMatch(r.stderr, /^\s*at /m, 'no stack trace');
+      assert.doesNotMatch(r.stderr, /internal error/);
+      for (const s of c.never ?? []) assert.ok(!r.stderr.includes(s) && !r.stdout.includes(s));
+      assert.deepEqual(snapshot(dist), before_, 'dist/ byte-for-byte unchanged');
+      assert.deepEqual(fs.readdirSync(dir).filter((f) => f.startsWith('.dist-')), [], 'no temporary folders left');
+    });
+  }
+});
