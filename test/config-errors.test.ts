@@ -7,8 +7,10 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { z } from 'zod';
 import { ConfigError } from '../src/config/errors';
 import { parseConfig, readConfigFile } from '../src/config/load';
+import { HubConfigSchema } from '../src/config/schema';
 import { synthesize } from '../src/output/synth';
 import { baseConfig, runTs, snapshot, synthEnv, tmpdir, writeConfig } from './helpers';
 
@@ -65,7 +67,7 @@ const rows: Row[] = [
   { name: 'unknown top-level key (typo)', mutate: (c) => { c.namepsace = 'hub'; }, path: 'namepsace', value: '"hub"', says: /did you mean "namespace"/ },
   { name: 'unknown key that tries to fake a stack trace', mutate: (c) => { c[STACK_KEY] = 1; }, path: '["evil\\n    at Object.<anonymous> (/x.js:1:1)"]', says: /unknown key/, never: [STACK_KEY] },
   { name: 'unknown key holding Helm template syntax', mutate: (c) => { c.auth0['{{ .Values.x }}'] = 1; }, path: 'auth0["{{ .Values.x }}"]', says: /unknown key/ },
-  { name: 'unknown key very long', mutate: (c) => { c['k'.repeat(3000)] = 1; }, path: '["kkkkk', says: /unknown key/, never: ['k'.repeat(100)] },
+  { name: 'unknown key very long', mutate: (c) => { c['k'.repeat(3000)] = 1; }, path: `["${'k'.repeat(62)}...]`, says: /unknown key/, never: ['k'.repeat(100)] },
 
   // --- loadBalancer ----------------------------------------------------------------------------
   { name: 'loadBalancer not a mapping', mutate: (c) => { c.loadBalancer = '192.168.1.240'; }, path: 'loadBalancer', value: '"192.168.1.240"', says: /must be object, not string/ },
@@ -73,7 +75,7 @@ const rows: Row[] = [
   { name: 'addressPool CIDR with host bits', mutate: (c) => { c.loadBalancer = { addressPool: '10.0.0.5/24', hubIP: '10.0.0.5' }; }, path: 'loadBalancer.addressPool', value: '"10.0.0.5/24"', says: /did you mean "10\.0\.0\.0\/24"/ },
   { name: 'addressPool empty', mutate: (c) => { c.loadBalancer.addressPool = ''; }, path: 'loadBalancer.addressPool', value: '""' },
   { name: 'hubIP not an address', mutate: (c) => { c.loadBalancer.hubIP = '192.168.1.300'; }, path: 'loadBalancer.hubIP', value: '"192.168.1.300"', says: /IPv4 address/ },
-  { name: 'hubIP outside the pool', mutate: (c) => { c.loadBalancer.hubIP = '10.0.0.1'; }, path: 'loadBalancer.hubIP', value: '"10.0.0.1"', says: /outside the MetalLB pool 192\.168\.1\.240-192\.168\.1\.250[\s\S]*fix: /i },
+  { name: 'hubIP outside the pool', mutate: (c) => { c.loadBalancer.hubIP = '10.0.0.1'; }, path: 'loadBalancer.hubIP', value: '"10.0.0.1"', says: /outside the MetalLB pool 192\.168\.1\.240-192\.168\.1\.250[\s\S]*pick a free address/ },
   { name: 'hubIP is the network address of a CIDR pool', mutate: (c) => { c.loadBalancer = { addressPool: '10.0.0.0/24', hubIP: '10.0.0.0' }; }, path: 'loadBalancer.hubIP', value: '"10.0.0.0"', says: /network address of 10\.0\.0\.0\/24/ },
   { name: 'hubIP is the broadcast address of a CIDR pool', mutate: (c) => { c.loadBalancer = { addressPool: '10.0.0.0/24', hubIP: '10.0.0.255' }; }, path: 'loadBalancer.hubIP', value: '"10.0.0.255"', says: /broadcast address of 10\.0\.0\.0\/24/ },
   { name: 'poolName not a DNS label', mutate: (c) => { c.loadBalancer.poolName = 'Pool_1'; }, path: 'loadBalancer.poolName', value: '"Pool_1"' },
@@ -94,6 +96,7 @@ const rows: Row[] = [
   { name: 'a password pasted into tls', mutate: (c) => { c.tls.password = 'hunter2'; }, path: 'tls.password', value: '(hidden', never: ['hunter2'] },
 
   // --- storage ---------------------------------------------------------------------------------
+  { name: 'storage as a string', mutate: (c) => { c.storage = '/srv/jupyterhub'; }, path: 'storage', value: '"/srv/jupyterhub"', says: /must be object, not string/ },
   { name: 'storage.hostDirectory is /', mutate: (c) => { c.storage = { hostDirectory: '/' }; }, path: 'storage.hostDirectory', value: '"/"', says: /root directory/ },
   { name: 'storage.hostDirectory under /proc', mutate: (c) => { c.storage = { hostDirectory: '/proc/jupyterhub' }; }, path: 'storage.hostDirectory', value: '"/proc/jupyterhub"', says: /under \/proc/ },
   { name: 'storage.hostDirectory under /sys', mutate: (c) => { c.storage = { hostDirectory: '/sys/fs/hub' }; }, path: 'storage.hostDirectory', value: '"/sys/fs/hub"', says: /under \/sys/ },
@@ -142,6 +145,7 @@ const rows: Row[] = [
   { name: 'auth0 missing', mutate: (c) => { delete c.auth0; }, path: 'auth0', says: /is required/ },
 
   // --- resources -------------------------------------------------------------------------------
+  { name: 'resources as a list', mutate: (c) => { c.resources = [{ cpuLimit: 2 }]; }, path: 'resources', value: '[list of 1]', says: /must be object, not array/ },
   { name: 'cpuGuarantee above cpuLimit', mutate: (c) => { c.resources = { cpuGuarantee: 4, cpuLimit: '2' }; }, path: 'resources.cpuGuarantee', value: '4', says: /more than resources\.cpuLimit \("2"\)/ },
   { name: 'cpuGuarantee in millicores above cpuLimit', mutate: (c) => { c.resources = { cpuGuarantee: '1500m', cpuLimit: 1 }; }, path: 'resources.cpuGuarantee', value: '"1500m"', says: /more than resources\.cpuLimit/ },
   { name: 'cpuLimit with a byte unit', mutate: (c) => { c.resources = { cpuLimit: '2Gi' }; }, path: 'resources.cpuLimit', value: '"2Gi"', says: /millicores/ },
@@ -158,6 +162,7 @@ const rows: Row[] = [
   { name: 'resources unknown key', mutate: (c) => { c.resources = { gpuLimit: 1 }; }, path: 'resources.gpuLimit', value: '1', says: /unknown key/ },
 
   // --- notebook --------------------------------------------------------------------------------
+  { name: 'notebook as null', mutate: (c) => { c.notebook = null; }, path: 'notebook', value: 'null', says: /must be object, not null/ },
   { name: 'image tag latest', mutate: (c) => { c.notebook = { image: { name: 'quay.io/jupyter/scipy-notebook', tag: 'latest' } }; }, path: 'notebook.image.tag', value: '"latest"', says: /pinned/ },
   { name: 'image name carrying the tag', mutate: (c) => { c.notebook = { image: { name: 'quay.io/jupyter/scipy-notebook:latest', tag: '2024-05-27' } }; }, path: 'notebook.image.name', value: '"quay.io/jupyter/scipy-notebook:latest"', says: /must not include a tag/ },
   { name: 'image name with capitals', mutate: (c) => { c.notebook = { image: { name: 'Quay.io/Jupyter/scipy-notebook', tag: '2024-05-27' } }; }, path: 'notebook.image.name', value: '"Quay.io/Jupyter/scipy-notebook"' },
@@ -166,6 +171,7 @@ const rows: Row[] = [
   { name: 'defaultUrl without a leading slash', mutate: (c) => { c.notebook = { defaultUrl: 'lab' }; }, path: 'notebook.defaultUrl', value: '"lab"', says: /"\/lab"/ },
 
   // --- cull ------------------------------------------------------------------------------------
+  { name: 'cull as a boolean', mutate: (c) => { c.cull = false; }, path: 'cull', value: 'false', says: /must be object, not boolean/ },
   { name: 'cull.timeoutSeconds too short', mutate: (c) => { c.cull = { timeoutSeconds: 60 }; }, path: 'cull.timeoutSeconds', value: '60', says: /at least 300/ },
   { name: 'cull.timeoutSeconds not whole', mutate: (c) => { c.cull = { timeoutSeconds: 3600.5 }; }, path: 'cull.timeoutSeconds', value: '3600.5', says: /integer/ },
   { name: 'cull.enabled as a string', mutate: (c) => { c.cull = { enabled: 'true' }; }, path: 'cull.enabled', value: '"true"', says: /must be boolean, not string/ },
@@ -190,9 +196,33 @@ function expectConfigError(fn: () => unknown): ConfigError {
   return caught;
 }
 
+/** Every field path of the schema (objects and the tls variants), e.g. `auth0.domain`. */
+function schemaFields(t: z.ZodTypeAny, prefix = ''): string[] {
+  for (;;) {
+    if (t instanceof z.ZodDefault) t = t._def.innerType;
+    else if (t instanceof z.ZodOptional) t = t.unwrap();
+    else if (t instanceof z.ZodEffects) t = t.innerType();
+    else break;
+  }
+  const objects = t instanceof z.ZodObject ? [t] : t instanceof z.ZodDiscriminatedUnion ? (t.options as z.ZodObject<z.ZodRawShape>[]) : [];
+  const out = new Set<string>();
+  for (const o of objects) {
+    for (const [k, v] of Object.entries(o.shape as z.ZodRawShape)) {
+      const p = prefix ? `${prefix}.${k}` : k;
+      out.add(p);
+      for (const sub of schemaFields(v as z.ZodTypeAny, p)) out.add(sub);
+    }
+  }
+  return [...out];
+}
+
 describe('bad configs are reported with path, value and no stack trace', () => {
-  it('the table covers enough ground', () => {
+  it('the table covers enough ground: every field of the schema', () => {
     assert.ok(rows.length >= 35, `${rows.length} rows`);
+    const covered = new Set(rows.map((r) => r.path.replace(/\[\d+\]$/, '')));
+    const fields = schemaFields(HubConfigSchema);
+    assert.ok(fields.length > 30, fields.join(', '));
+    assert.deepEqual(fields.filter((f) => !covered.has(f)), [], 'fields without a bad-config row');
     assert.equal(new Set(rows.map((r) => r.name)).size, rows.length, 'row names are unique');
     assert.doesNotThrow(() => parseConfig(base(), 'base.yaml'), 'the base config itself is valid');
   });
@@ -326,6 +356,12 @@ describe('the synth command with a bad config', () => {
       name: 'a JSON config with a bad value and a pasted secret',
       file: () => writeConfig(dir, { ...baseConfig(), auth0: { ...baseConfig().auth0, domain: 'https://team.eu.auth0.com/', clientSecret: 'hunter2' } }, 'bad.json'),
       stderr: [/bad\.json \(2 problems\)/, /auth0\.domain = "https:\/\/team\.eu\.auth0\.com\/"/, /auth0\.clientSecret = \(hidden/],
+      never: ['hunter2'],
+    },
+    {
+      name: 'malformed JSON with a secret in it',
+      file: () => { const f = path.join(dir, 'malformed.json'); fs.writeFileSync(f, '{\n  "domain": "hub.example.org",\n  "auth0": {"clientSecret": hunter2}\n}\n'); return f; },
+      stderr: [/malformed\.json/, /\(file\)/, /is not valid JSON: .*line 3, column \d+/],
       never: ['hunter2'],
     },
     {

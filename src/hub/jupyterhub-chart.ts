@@ -42,12 +42,15 @@ export interface JupyterHubChartProps {
 export class JupyterHubChart extends Construct {
   readonly releaseName: string;
   readonly helm: Helm;
+  /** The values given to helm. They hold secrets: never log or write them. */
+  readonly values: Record<string, unknown>;
   /** The values given to helm, secrets replaced by "(secret)" (written to dist/values/). */
   readonly redactedValues: Record<string, unknown>;
 
   constructor(scope: Construct, id: string, props: JupyterHubChartProps) {
     super(scope, id);
     this.releaseName = props.releaseName ?? 'jupyterhub';
+    this.values = props.values;
     this.redactedValues = redactHubValues(props.values);
     const schema = props.valuesSchema ?? readChartSchema(props.source);
     if (schema) {

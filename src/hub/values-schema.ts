@@ -3,7 +3,8 @@
  * misplaced key is reported with its path rather than as a stack of helm template errors.
  */
 import { createHash } from 'node:crypto';
-import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { compileCached } from '../util/ajv-cache';
 import { closestKey } from '../config/errors';
 
 export interface ValuesProblem {
@@ -12,17 +13,13 @@ export interface ValuesProblem {
   readonly message: string;
 }
 
-const compiled = new Map<string, ValidateFunction>();
-
 function validatorFor(schema: object): ValidateFunction {
-  const key = createHash('sha256').update(JSON.stringify(schema)).digest('hex');
-  let v = compiled.get(key);
-  if (!v) {
-    const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false });
-    v = ajv.compile(schema);
-    compiled.set(key, v);
-  }
-  return v;
+  const id = 'z2jh-values';
+  const s = { ...schema } as Record<string, unknown>;
+  delete s.$schema;
+  delete s.$id;
+  const fingerprint = createHash('sha256').update(JSON.stringify(s)).digest('hex');
+  return compileCached('values', fingerprint, () => new Map([[id, s]]), { validate: id }).validate;
 }
 
 function toPath(instancePath: string): string {

@@ -5,8 +5,10 @@
  * relies on (names, namespaces, no Jobs or hooks). Messages never echo field values: a Secret's
  * data must not end up in a CI log.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
-import Ajv, { ValidateFunction } from 'ajv';
+import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
+import { compileCached } from '../util/ajv-cache';
 import * as yaml from 'js-yaml';
 import { isClusterScoped, KubeObject, objectId } from './kube-object';
 import { isObjectFile } from './manifests';
@@ -23,6 +25,86 @@ export interface ValidationProblem {
 export interface ValidateOptions {
   /** Kinds (`Kind` or `group/version/Kind`) accepted without a schema. @default [] */
   readonly allowKinds?: readonly string[];
+}
+
+/**
+ * The kinds validated through the compiled-once cache (everything z2jh 3.1.0 and this program
+ * can render). Other kinds known to kubernetes-models fall back to its own (slow) validator.
+ */
+const CACHED_KINDS: readonly string[] = [
+  'v1/Namespace', 'v1/Service', 'v1/ConfigMap', 'v1/Secret', 'v1/ServiceAccount', 'v1/PersistentVolumeClaim', 'v1/PersistentVolume', 'v1/Pod',
+  'apps/v1/Deployment', 'apps/v1/DaemonSet', 'apps/v1/StatefulSet', 'batch/v1/Job',
+  'rbac.authorization.k8s.io/v1/Role', 'rbac.authorization.k8s.io/v1/RoleBinding',
+  'rbac.authorization.k8s.io/v1/ClusterRole', 'rbac.authorization.k8s.io/v1/ClusterRoleBinding',
+  'networking.k8s.io/v1/NetworkPolicy', 'networking.k8s.io/v1/Ingress', 'networking.k8s.io/v1/IngressClass',
+  'policy/v1/PodDisruptionBudget', 'scheduling.k8s.io/v1/PriorityClass', 'storage.k8s.io/v1/StorageClass',
+];
+
+/** "apps/v1/Deployment" -> "IoK8sApiAppsV1Deployment" (kubernetes-models' schema module name). */
+function schemaModule(gvk: string): string {
+  const parts = gvk.split('/');
+  const kind = parts.pop()!;
+  const version = parts.pop()!;
+  const group = parts.length ? parts[0].replace(/\.k8s\.io$/, '').split('.')[0] : 'core';
+  const cap = (x: string) => x.charAt(0).toUpperCase() + x.slice(1);
+  return `IoK8sApi${cap(group)}${cap(version)}${kind}`;
+}
+
+function schemaId(gvk: string): string {
+  const m = schemaModule(gvk).replace(/^IoK8sApi/, '');
+  const parts = gvk.split('/');
+  const kind = parts.pop()!;
+  const version = parts.pop()!;
+  return `io.k8s.api.${m.slice(0, m.length - version.length - kind.length).toLowerCase()}.${version}.${kind}`;
+}
+
+/** Collects the JSON schemas kubernetes-models registers for the cached kinds. */
+function collectK8sSchemas(): Map<string, object> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const registry = require('@kubernetes-models/validate') as { register: (id: string, schema: object) => void };
+  const schemas = new Map<string, object>();
+  const original = registry.register;
+  registry.register = (id, schema) => {
+    if (!schemas.has(id)) schemas.set(id, schema);
+  };
+  // _schemas/ is not in the package's exports map: load the files by path.
+  const dir = path.join(path.dirname(require.resolve('kubernetes-models/v1/Service')), '..', '_schemas');
+  try {
+    for (const gvk of CACHED_KINDS) {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      (require(path.join(dir, `${schemaModule(gvk)}.js`)) as { addSchema: () => void }).addSchema();
+    }
+  } finally {
+    registry.register = original;
+  }
+  return schemas;
+}
+
+let k8sValidators: Record<string, ValidateFunction> | undefined;
+
+function cachedValidator(apiVersion: string, kind: string): ValidateFunction | undefined {
+  const gvk = `${apiVersion}/${kind}`;
+  if (!CACHED_KINDS.includes(gvk)) return undefined;
+  if (!k8sValidators) {
+    const pkg = path.join(path.dirname(require.resolve('kubernetes-models/v1/Service')), '..', 'package.json');
+    const version = (JSON.parse(fs.readFileSync(pkg, 'utf8')) as { version: string }).version;
+    const entries = Object.fromEntries(CACHED_KINDS.map((k) => [schemaModule(k), schemaId(k)]));
+    k8sValidators = compileCached('k8s', `kubernetes-models ${version}`, collectK8sSchemas, entries);
+  }
+  return k8sValidators[schemaModule(gvk)];
+}
+
+/**
+ * kubernetes-models writes nullable refs as oneOf [ref, {type: null}]: a mistake inside such a
+ * field also fails the null branch and the oneOf. Keep only the specific error.
+ */
+function dropNullableNoise(errors: readonly ErrorObject[]): ErrorObject[] {
+  const real = errors.filter((e) => !(e.keyword === 'type' && (e.params as { type?: string }).type === 'null') && e.keyword !== 'oneOf');
+  return errors.filter((e) => {
+    if (e.keyword === 'type' && (e.params as { type?: string }).type === 'null') return false;
+    if (e.keyword === 'oneOf') return !real.some((r) => r.instancePath.startsWith(e.instancePath));
+    return true;
+  });
 }
 
 interface Model {
@@ -97,6 +179,13 @@ export function validateObject(o: KubeObject, file: string, opts: ValidateOption
   if (crd) {
     if (!crd(o)) {
       for (const e of crd.errors ?? []) out.push({ file, object: id, path: e.instancePath || '/', message: e.message ?? e.keyword });
+    }
+    return out;
+  }
+  const cached = cachedValidator(o.apiVersion, o.kind);
+  if (cached) {
+    if (!cached(o)) {
+      for (const e of dropNullableNoise(cached.errors ?? [])) out.push({ file, object: id, path: e.instancePath || '/', message: e.message ?? e.keyword });
     }
     return out;
   }
