@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { ConfigIssue, showValue } from './errors';
 import { hubIpProblem, parseAddressPool } from './network';
 import { parseQuantity } from './quantity';
-import { Auth0Schema, LoadBalancerSchema, StorageSchema, UserResourcesSchema } from './schema';
+import { Auth0Schema, ClusterSchema, HubConfigSchema, LoadBalancerSchema, SharedDataSchema, StorageSchema, UserResourcesSchema } from './schema';
 
 /**
  * Parses each field of one config section on its own (defaults applied), so that a rule can run
@@ -176,5 +176,80 @@ export function crossChecks(input: unknown): ConfigIssue[] {
       }
     }
   }
+  out.push(...profileChecks(input, res));
+  out.push(...clusterChecks(input));
   return out;
 }
+
+function whole<T extends z.ZodTypeAny>(schema: T, input: unknown, key: string): z.output<T> | undefined {
+  const raw = input && typeof input === 'object' ? (input as Record<string, unknown>)[key] : undefined;
+  const r = schema.safeParse(raw);
+  return r.success ? r.data : undefined;
+}
+
+const PRESET_NAMES: Record<string, string> = { 'data-science': 'data-science', 'deep-learning': 'deep-learning', team: 'team', gpu: 'gpu' };
+
+function profileChecks(input: unknown, res: Partial<z.output<typeof UserResourcesSchema>>): ConfigIssue[] {
+  const out: ConfigIssue[] = [];
+  const profiles = whole(HubConfigSchema.shape.profiles, input, 'profiles');
+  const cluster = whole(ClusterSchema.default({}), input, 'cluster');
+  if (!profiles) return out;
+  const gpusTotal = cluster ? cluster.nodes.reduce((a, n) => a + n.gpus, 0) : undefined;
+  const gpusMax = cluster ? Math.max(...cluster.nodes.map((n) => n.gpus)) : undefined;
+  const seen = new Map<string, number>();
+  let defaults = 0;
+  profiles.forEach((p, i) => {
+    const at = `profiles[${i}]`;
+    if (!p.preset && (!p.name || !p.image)) {
+      out.push({ path: `${at}${p.name ? '.image' : '.name'}`, message: 'is required for a profile without a preset', fix: `add ${p.name ? 'image: {name, tag}' : 'name: "my-profile"'}, or start from a preset: preset: data-science | deep-learning | team | gpu` });
+    }
+    const slug = p.name ?? (p.preset ? PRESET_NAMES[p.preset] : undefined);
+    if (slug !== undefined) {
+      if (seen.has(slug)) out.push({ path: `${at}.name`, value: JSON.stringify(slug), message: `is used twice (also profiles[${seen.get(slug)}])`, fix: 'give each profile its own name' });
+      else seen.set(slug, i);
+    }
+    if (p.default) defaults++;
+    const gpus = p.gpus ?? (p.preset === 'gpu' ? 1 : 0);
+    if (gpus > 0 && gpusTotal === 0) {
+      out.push({ path: p.gpus ? `${at}.gpus` : `${at}.preset`, value: JSON.stringify(p.gpus ?? p.preset), message: 'asks for a GPU but no node in cluster.nodes has one', fix: 'set gpus on the node that has them (cluster.nodes[].gpus) and enable the MicroK8s gpu addon, or remove this profile' });
+    } else if (gpusMax !== undefined && gpus > gpusMax && gpusTotal! > 0) {
+      out.push({ path: `${at}.gpus`, value: String(gpus), message: `is more than any single node has (${gpusMax})`, fix: `ask for at most ${gpusMax}` });
+    }
+    const cg = p.cpuGuarantee ?? res.cpuGuarantee;
+    const cl = p.cpuLimit ?? res.cpuLimit;
+    if (cg !== undefined && cl !== undefined && parseQuantity(cg)! > parseQuantity(cl)!) {
+      out.push({ path: `${at}.cpuGuarantee`, value: JSON.stringify(cg), message: `is more than the CPU limit (${JSON.stringify(cl)}) of this profile`, fix: 'lower the guarantee or raise cpuLimit' });
+    }
+    const mg = p.memoryGuarantee ?? res.memoryGuarantee;
+    const ml = p.memoryLimit ?? res.memoryLimit;
+    if (mg !== undefined && ml !== undefined && parseQuantity(mg)! > parseQuantity(ml)!) {
+      out.push({ path: `${at}.memoryGuarantee`, value: JSON.stringify(mg), message: `is more than the memory limit (${JSON.stringify(ml)}) of this profile`, fix: 'lower the guarantee or raise memoryLimit' });
+    }
+  });
+  if (defaults > 1) out.push({ path: 'profiles', message: `has ${defaults} profiles marked default: true`, fix: 'mark at most one' });
+  return out;
+}
+
+function clusterChecks(input: unknown): ConfigIssue[] {
+  const out: ConfigIssue[] = [];
+  const cluster = whole(ClusterSchema.default({}), input, 'cluster');
+  if (cluster) {
+    const seen = new Set<string>();
+    cluster.nodes.forEach((n, i) => {
+      if (seen.has(n.name)) out.push({ path: `cluster.nodes[${i}].name`, value: JSON.stringify(n.name), message: 'is listed twice', fix: 'list each node once' });
+      seen.add(n.name);
+      if (parseQuantity(n.memory)! <= parseQuantity(cluster.reservedMemoryPerNode)!) {
+        out.push({ path: `cluster.nodes[${i}].memory`, value: JSON.stringify(n.memory), message: `leaves nothing for users after cluster.reservedMemoryPerNode (${cluster.reservedMemoryPerNode})`, fix: 'give the real memory of the machine' });
+      }
+      if (n.cpus <= cluster.reservedCpusPerNode) {
+        out.push({ path: `cluster.nodes[${i}].cpus`, value: String(n.cpus), message: `leaves nothing for users after cluster.reservedCpusPerNode (${cluster.reservedCpusPerNode})`, fix: 'give the real core count of the machine' });
+      }
+    });
+  }
+  const shared = whole(SharedDataSchema.default({}), input, 'sharedData');
+  if (shared?.datasets && shared.teamFolder && shared.datasetsMountPath === shared.teamFolderMountPath) {
+    out.push({ path: 'sharedData.teamFolderMountPath', value: JSON.stringify(shared.teamFolderMountPath), message: 'is the same as sharedData.datasetsMountPath', fix: 'mount them at different paths' });
+  }
+  return out;
+}
+

@@ -279,6 +279,121 @@ export const CullSchema = z
   })
   .strict();
 
+const labelKey = z.string().max(316).regex(/^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/, 'must be a Kubernetes label key such as "example.org/gpu"');
+const labelValue = z.string().max(63).regex(/^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/, 'must be a Kubernetes label value (letters, digits, "-", "_", ".")');
+
+export const NodeSchema = z
+  .object({
+    /** Kubernetes node name (`microk8s kubectl get nodes`). */
+    name: z.string().min(1, 'must not be empty').max(253).regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'must be a node name such as "node-1"'),
+    /** CPU cores of the machine. */
+    cpus: z.number().positive('must be more than 0').max(1024, 'must be at most 1024'),
+    /** Memory of the machine, e.g. "32Gi". */
+    memory,
+    /** NVIDIA GPUs on the machine (MicroK8s `gpu` addon). @default 0 */
+    gpus: z.number().int('must be a whole number').min(0).max(64).default(0),
+    /** Free space on the disk that holds storage.hostDirectory, for the capacity plan. @default - not planned */
+    diskFree: quantity('1Ti').optional(),
+    /** Node labels to schedule by (already set on the node). @default {} */
+    labels: z.record(labelKey, labelValue).default({}),
+  })
+  .strict();
+
+export const ClusterSchema = z
+  .object({
+    /**
+     * The machines of the MicroK8s cluster. One node (the default) turns off what only helps
+     * several nodes: the user-scheduler, user placeholders and pod priority.
+     * @default one node "microk8s" with 8 cores, 32Gi, no GPU
+     */
+    nodes: z.array(NodeSchema).min(1, 'must list at least one node').max(1000).default([{ name: 'microk8s', cpus: 8, memory: '32Gi' }]),
+    /** CPU cores per node kept for the OS and MicroK8s itself (not planned for users). @default 1 */
+    reservedCpusPerNode: z.number().min(0).max(64).default(1),
+    /** Memory per node kept for the OS and MicroK8s itself. @default "2Gi" */
+    reservedMemoryPerNode: memory.default('2Gi'),
+  })
+  .strict();
+
+const slug = z.string().min(1, 'must not be empty').max(63, 'must be at most 63 characters').regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be lower-case letters, digits and "-", such as "data-science"');
+const label = (max: number) => z.string().min(1, 'must not be empty').max(max, `must be at most ${max} characters`)
+  .refine((t) => !CONTROL.test(t), { message: 'must not contain line breaks or control characters' });
+
+export const PROFILE_PRESETS = ['data-science', 'deep-learning', 'team', 'gpu'] as const;
+
+export const ProfileSchema = z
+  .object({
+    /** Start from a shipped preset (its name, image and text); other fields override it. */
+    preset: z.enum(PROFILE_PRESETS).optional(),
+    /** Identifier (KubeSpawner slug). Required without a preset. */
+    name: slug.optional(),
+    /** What users see in the spawn form. */
+    displayName: label(100).optional(),
+    description: label(500).optional(),
+    /** The image; required without a preset. Pinned tag or digest. */
+    image: imageRef.optional(),
+    /** Pre-selected in the spawn form. @default first profile */
+    default: z.boolean().optional(),
+    /** Per-profile resources; unset fields take `resources`. */
+    cpuGuarantee: cpu.optional(),
+    cpuLimit: cpu.optional(),
+    memoryGuarantee: memory.optional(),
+    memoryLimit: memory.optional(),
+    /** NVIDIA GPUs per user server of this profile. @default 0 (preset "gpu": gpu.perUser) */
+    gpus: z.number().int('must be a whole number').min(0).max(16).optional(),
+  })
+  .strict();
+
+export const GpuSchema = z
+  .object({
+    /** GPUs each user of the GPU profile gets. @default 1 */
+    perUser: z.number().int('must be a whole number').min(1).max(16).default(1),
+    /** Image of the GPU preset (CUDA build of tensorflow-notebook). */
+    image: imageRef.default({ name: 'quay.io/jupyter/tensorflow-notebook', tag: 'cuda-2024-05-27' }),
+  })
+  .strict();
+
+export const TeamImageSchema = z
+  .object({
+    /** Offer the team image (images/team/Dockerfile) as a profile. Build it first: `npm run image:build`. @default false */
+    enabled: z.boolean().default(false),
+    /** Where `npm run image:build` pushes it: the MicroK8s registry addon. @default "localhost:32000/team-notebook" */
+    name: z.string().min(1).max(255).regex(/^[a-z0-9][a-z0-9._\-/:]*[a-z0-9]$/, 'must be an image name such as "localhost:32000/team-notebook"').default('localhost:32000/team-notebook'),
+    /** Version of the team image; bump it when images/team changes. @default "2024.11.1" */
+    tag: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, 'must be a tag such as "2024.11.1"').refine((t) => t !== 'latest', { message: 'must be pinned, not "latest"' }).default('2024.11.1'),
+  })
+  .strict();
+
+const volumeSource = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('hostPath'), path: absolutePath }).strict(),
+  z.object({ type: z.literal('pvc'), claimName: dnsLabel(253) }).strict(),
+]);
+
+const mountPath = absolutePath.refine((p) => p !== '/home/jovyan' && !p.startsWith('/home/jovyan/work'), {
+  message: 'must not hide the home directory: use a folder such as "/home/jovyan/datasets"',
+});
+
+export const SharedDataSchema = z
+  .object({
+    /** A read-only dataset volume the admin fills, mounted into every user server. @default none */
+    datasets: volumeSource.optional(),
+    /** @default "/home/jovyan/datasets" */
+    datasetsMountPath: mountPath.default('/home/jovyan/datasets'),
+    /** A shared read-write team folder. @default none */
+    teamFolder: volumeSource.optional(),
+    /** @default "/home/jovyan/shared" */
+    teamFolderMountPath: mountPath.default('/home/jovyan/shared'),
+  })
+  .strict();
+
+export const CapacitySchema = z
+  .object({
+    /** Most user servers running at once. @default - derived from the capacity plan */
+    activeServerLimit: z.number().int().min(1).max(100000).optional(),
+    /** How many homes to plan disk for. @default - the number of allowed users and admins */
+    expectedUsers: z.number().int().min(1).max(1000000).optional(),
+  })
+  .strict();
+
 export const HubConfigSchema = z
   .object({
     /** Namespace the hub runs in. @default "jupyterhub" */
@@ -296,6 +411,13 @@ export const HubConfigSchema = z
     resources: UserResourcesSchema.default({}),
     notebook: NotebookSchema.default({}),
     cull: CullSchema.default({}),
+    cluster: ClusterSchema.default({}),
+    /** The environments users pick from at spawn. @default data-science and deep-learning presets (+ team, + gpu when configured) */
+    profiles: z.array(ProfileSchema).min(1, 'must list at least one profile, or be left out for the presets').max(200).optional(),
+    gpu: GpuSchema.default({}),
+    teamImage: TeamImageSchema.default({}),
+    sharedData: SharedDataSchema.default({}),
+    capacity: CapacitySchema.default({}),
   })
   .strict();
 
@@ -307,3 +429,5 @@ export type TlsConfig = HubConfig['tls'];
 export type StorageConfig = HubConfig['storage'];
 export type Auth0Config = HubConfig['auth0'];
 export type LoadBalancerConfig = HubConfig['loadBalancer'];
+export type NodeConfig = HubConfig['cluster']['nodes'][number];
+export type ProfileConfig = z.output<typeof ProfileSchema>;

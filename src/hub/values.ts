@@ -6,6 +6,8 @@
 import type { HubConfig } from '../config/schema';
 import { parseQuantity } from '../config/quantity';
 import type { HubSecrets } from '../secrets/store';
+import { activeServerLimit, SYSTEM_RESOURCES } from '../cluster/capacity';
+import { profileList, resolveProfiles } from './profiles';
 
 export interface HubValuesInputs {
   readonly config: HubConfig;
@@ -48,9 +50,27 @@ function httpsValues(config: HubConfig, tlsSecretName?: string): Record<string, 
   }
 }
 
+/** Shared dataset (read-only) and team folder (read-write) volumes for every user server. */
+export function sharedDataVolumes(c: HubConfig): { volumes: Record<string, unknown>[]; mounts: Record<string, unknown>[] } {
+  const volumes: Record<string, unknown>[] = [];
+  const mounts: Record<string, unknown>[] = [];
+  const add = (name: string, src: NonNullable<HubConfig['sharedData']['datasets']>, mountPath: string, readOnly: boolean) => {
+    volumes.push(src.type === 'hostPath'
+      ? { name, hostPath: { path: src.path, type: 'Directory' } }
+      : { name, persistentVolumeClaim: { claimName: src.claimName, readOnly } });
+    mounts.push({ name, mountPath, readOnly });
+  };
+  if (c.sharedData.datasets) add('shared-datasets', c.sharedData.datasets, c.sharedData.datasetsMountPath, true);
+  if (c.sharedData.teamFolder) add('shared-team-folder', c.sharedData.teamFolder, c.sharedData.teamFolderMountPath, false);
+  return { volumes, mounts };
+}
+
 export function buildHubValues(i: HubValuesInputs): Record<string, unknown> {
   const c = i.config;
   const authConfig = i.authenticatorHubConfig as { JupyterHub?: Record<string, unknown> };
+  const multiNode = c.cluster.nodes.length > 1;
+  const profiles = resolveProfiles(c);
+  const shared = sharedDataVolumes(c);
   return {
     hub: {
       config: {
@@ -60,6 +80,8 @@ export function buildHubValues(i: HubValuesInputs): Record<string, unknown> {
       },
       cookieSecret: i.secrets.cookieSecret,
       extraEnv: { ...i.authenticatorExtraEnv },
+      activeServerLimit: activeServerLimit(c),
+      resources: structuredClone(SYSTEM_RESOURCES.hub),
       db: {
         type: 'sqlite-pvc',
         pvc: { storageClassName: i.storageClassName, storage: c.storage.hubDatabaseCapacity, accessModes: ['ReadWriteOnce'] },
@@ -73,6 +95,8 @@ export function buildHubValues(i: HubValuesInputs): Record<string, unknown> {
         annotations: { ...i.serviceAnnotations },
       },
       https: httpsValues(c, i.tlsSecretName),
+      chp: { resources: structuredClone(SYSTEM_RESOURCES.proxy) },
+      traefik: { resources: structuredClone(SYSTEM_RESOURCES.autohttps) },
     },
     singleuser: {
       image: { name: c.notebook.image.name, tag: c.notebook.image.tag },
@@ -83,18 +107,24 @@ export function buildHubValues(i: HubValuesInputs): Record<string, unknown> {
         type: 'dynamic',
         capacity: c.storage.userCapacity,
         dynamic: { storageClass: i.storageClassName },
+        ...(shared.volumes.length ? { extraVolumes: shared.volumes, extraVolumeMounts: shared.mounts } : {}),
       },
+      profileList: profileList(profiles, { multiNode }),
     },
     // kubectl ignores helm.sh/hook annotations: the hook Job would linger and block the next
-    // apply. The continuous puller keeps images warm instead.
-    prePuller: { hook: { enabled: false }, continuous: { enabled: true } },
-    // One machine: packing users onto nodes and placeholder pods only cost memory.
+    // apply. The continuous puller keeps every profile image warm instead.
+    prePuller: {
+      hook: { enabled: false },
+      continuous: { enabled: true },
+      resources: structuredClone(SYSTEM_RESOURCES.imagePuller),
+    },
+    // One machine: packing users onto nodes, placeholder pods and priorities only cost memory.
     scheduling: {
-      userScheduler: { enabled: false },
+      userScheduler: { enabled: multiNode, ...(multiNode ? { resources: structuredClone(SYSTEM_RESOURCES.userScheduler) } : {}) },
       podPriority: { enabled: false },
       userPlaceholder: { enabled: false },
     },
-    cull: { enabled: c.cull.enabled, timeout: c.cull.timeoutSeconds },
+    cull: { enabled: c.cull.enabled, timeout: c.cull.timeoutSeconds, every: Math.min(600, Math.max(60, Math.floor(c.cull.timeoutSeconds / 6))) },
   };
 }
 
