@@ -98,6 +98,7 @@ describe('values against the chart schema', () => {
   const configs: Record<string, unknown> = {
     base: baseConfig(),
     minimal: yaml.load(fs.readFileSync(path.join(ROOT, 'examples', 'minimal.yaml'), 'utf8')),
+    full: yaml.load(fs.readFileSync(path.join(ROOT, 'examples', 'full.yaml'), 'utf8')),
     tlsNone: { ...baseConfig(), tls: { mode: 'none', allowInsecureCallback: true } },
     tlsSecret: { ...baseConfig(), tls: { mode: 'secret', certFile: 'a.crt', keyFile: 'a.key' } },
     allowAll: { ...baseConfig(), auth0: { domain: 't.auth0.com', clientId: 'x', allowAll: true } },
