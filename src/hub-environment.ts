@@ -1,16 +1,22 @@
 import { App, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
+import { CephfsStorageClass } from './cluster/cephfs-storage-class';
 import { DeploymentRecord } from './cluster/deployment-record';
 import { HostpathProvisionerPatch } from './cluster/hostpath-provisioner-patch';
 import { HostpathStorageClass } from './cluster/hostpath-storage-class';
 import { HubNamespace } from './cluster/hub-namespace';
+import { MayastorStorageClass } from './cluster/mayastor-storage-class';
 import { MetalLbPool } from './cluster/metallb-pool';
+import { NfsStorageClass } from './cluster/nfs-storage-class';
+import { SharedDataClaim } from './cluster/shared-data-claim';
+import { storageClassNameFor, supportsReadWriteMany, usedBackends } from './cluster/storage-backends';
 import type { TlsMaterial } from './cluster/tls-check';
 import { TlsSecret } from './cluster/tls-secret';
 import type { HubConfig } from './config/schema';
 import { Auth0Authenticator } from './hub/auth0-authenticator';
 import type { ChartSource } from './hub/chart-source';
 import { JupyterHubChart } from './hub/jupyterhub-chart';
+import { PostgresHubDatabase } from './hub/postgres-hub-database';
 import { buildHubValues, hubUrl } from './hub/values';
 import type { HubSecrets } from './secrets/store';
 
@@ -43,15 +49,48 @@ export class HubEnvironment extends Construct {
 
     const ns = new HubNamespace(this.manifests, 'Namespace', { name: c.namespace });
 
-    const storage = new HostpathStorageClass(this.manifests, 'Storage', {
-      name: c.storage.storageClassName,
-      hostDirectory: c.storage.hostDirectory,
-      reclaimPolicy: c.storage.reclaimPolicy,
-      usePvDirParameter: c.storage.method === 'storageClass',
-    });
-    if (c.storage.method === 'provisionerPatch') {
-      new HostpathProvisionerPatch(this.patches, 'HostpathProvisioner', { hostDirectory: c.storage.hostDirectory });
+    // One StorageClass per backend in use; hostpath only when something lives on it.
+    const backends = usedBackends(c);
+    const reclaimPolicy = c.storage.reclaimPolicy;
+    if (backends.has('hostpath')) {
+      new HostpathStorageClass(this.manifests, 'Storage', {
+        name: c.storage.storageClassName,
+        hostDirectory: c.storage.hostDirectory,
+        reclaimPolicy,
+        usePvDirParameter: c.storage.method === 'storageClass',
+      });
+      if (c.storage.method === 'provisionerPatch') {
+        new HostpathProvisionerPatch(this.patches, 'HostpathProvisioner', { hostDirectory: c.storage.hostDirectory });
+      }
     }
+    if (backends.has('nfs')) {
+      if (!c.storage.nfs) throw new Error('HubEnvironment: the nfs backend is used but storage.nfs is not set');
+      new NfsStorageClass(this.manifests, 'NfsStorage', { ...c.storage.nfs, name: storageClassNameFor(c, 'nfs'), reclaimPolicy });
+    }
+    if (backends.has('mayastor')) {
+      new MayastorStorageClass(this.manifests, 'MayastorStorage', { replicas: c.storage.mayastor?.replicas, name: storageClassNameFor(c, 'mayastor'), reclaimPolicy });
+    }
+    if (backends.has('cephfs')) {
+      new CephfsStorageClass(this.manifests, 'CephfsStorage', { ...(c.storage.cephfs ?? {}), name: storageClassNameFor(c, 'cephfs'), reclaimPolicy });
+    }
+    const sharedDataClaims: { datasets?: string; teamFolder?: string } = {};
+    for (const [key, claimName] of [['datasets', 'shared-datasets'], ['teamFolder', 'shared-team-folder']] as const) {
+      const src = c.sharedData[key];
+      if (src?.type !== 'backend') continue;
+      sharedDataClaims[key] = new SharedDataClaim(this.manifests, `SharedData-${key}`, {
+        name: claimName,
+        namespace: ns.name,
+        storageClassName: storageClassNameFor(c, src.backend),
+        size: src.size,
+        accessMode: supportsReadWriteMany(src.backend) ? 'ReadWriteMany' : 'ReadWriteOnce',
+      }).claimName;
+    }
+    const homesClass = storageClassNameFor(c, c.storage.homes);
+    const hubDbClass = storageClassNameFor(c, c.storage.hubDatabase);
+
+    const dbSecret = c.hubDatabase.type === 'postgres'
+      ? new PostgresHubDatabase(this.manifests, 'HubDatabase', { namespace: ns.name, password: props.secrets.hubDatabasePassword ?? '' }).secretName
+      : undefined;
 
     const pool = new MetalLbPool(this.manifests, 'LoadBalancer', {
       name: c.loadBalancer.poolName,
@@ -81,9 +120,9 @@ export class HubEnvironment extends Construct {
       namespace: ns.name,
       facts: {
         namespace: ns.name,
-        storageClassName: storage.name,
-        hostDirectory: c.storage.hostDirectory,
-        storageMethod: c.storage.method,
+        storageClassName: homesClass,
+        hubDatabaseStorageClassName: c.hubDatabase.type === 'sqlite' ? hubDbClass : 'postgres',
+        ...(backends.has('hostpath') ? { hostDirectory: c.storage.hostDirectory, storageMethod: c.storage.method } : {}),
         chartVersion: c.chartVersion,
       },
     });
@@ -95,7 +134,10 @@ export class HubEnvironment extends Construct {
       namespace: ns.name,
       values: buildHubValues({
         config: c,
-        storageClassName: storage.name,
+        storageClassName: homesClass,
+        hubDatabaseStorageClassName: hubDbClass,
+        sharedDataClaims,
+        hubDatabasePasswordSecret: dbSecret,
         serviceAnnotations: pool.serviceAnnotations,
         authenticatorHubConfig: auth.hubConfig,
         authenticatorExtraEnv: auth.hubExtraEnv,

@@ -53,11 +53,19 @@ export interface NodeCapacity {
   readonly gpus: number;
 }
 
-/** Per node: machine size minus the OS/MicroK8s reserve minus system pods placed there (the first node). */
+/** The node the always-on pods are planned on: cluster.systemPodsOn, else the first node. */
+export function systemNode(c: HubConfig): string {
+  return c.cluster.systemPodsOn ?? c.storage.pinHostpathToNode ?? c.cluster.nodes[0].name;
+}
+
+/** Per node: machine size minus the OS/MicroK8s reserve minus system pods placed there. */
 export function allocatable(c: HubConfig): NodeCapacity[] {
   const pods = systemPods(c);
-  return c.cluster.nodes.map((n, i) => {
-    const sys = pods.filter((p) => p.perNode || i === 0);
+  const home = systemNode(c);
+  const usersOnly = c.storage.homes === 'hostpath' && c.storage.pinHostpathToNode;
+  return c.cluster.nodes.map((n) => {
+    const sys = pods.filter((p) => p.perNode || n.name === home);
+    if (usersOnly && n.name !== usersOnly) return { node: n.name, cpu: 0, memory: 0, gpus: 0 };
     return {
       node: n.name,
       cpu: Math.max(0, n.cpus - c.cluster.reservedCpusPerNode - sys.reduce((a, p) => a + p.cpu, 0)),
@@ -151,7 +159,8 @@ export function capacityPlan(c: HubConfig): CapacityPlan {
   const fits = profileFits(c);
   const limit = activeServerLimit(c);
   const homes = plannedUsers(c);
-  const diskNeeded = homes * parseQuantity(c.storage.userCapacity)! + parseQuantity(c.storage.hubDatabaseCapacity)!;
+  const sqlite = c.hubDatabase.type === 'sqlite';
+  const diskNeeded = homes * parseQuantity(c.storage.userCapacity)! + (sqlite ? parseQuantity(c.storage.hubDatabaseCapacity)! : 0);
   const frees = c.cluster.nodes.map((n) => (n.diskFree ? parseQuantity(n.diskFree)! : undefined));
   const diskFree = frees.every((f) => f === undefined) ? undefined : frees.reduce<number>((a, f) => a + (f ?? 0), 0);
   const def = fits.find((f) => f.profile.default) ?? fits[0];
@@ -194,7 +203,7 @@ export function renderPlan(p: CapacityPlan, c: HubConfig): string {
   const gpus = c.cluster.nodes.reduce((a, n) => a + n.gpus, 0);
   out.push(`Machines: ${c.cluster.nodes.length} node${c.cluster.nodes.length > 1 ? 's' : ''}, ${n1(cores)} cores, ${formatBytes(mem)}, ${gpus} GPU${gpus === 1 ? '' : 's'}; kept for OS and MicroK8s: ${n1(c.cluster.reservedCpusPerNode)} core(s) and ${c.cluster.reservedMemoryPerNode} per node.`);
   out.push('', 'System pods (always on) and their requests:', '', '| pod | CPU | memory | where |', '| --- | ---: | ---: | --- |');
-  for (const s of p.systemPods) out.push(`| ${s.name} | ${n1(s.cpu)} | ${formatBytes(s.memory)} | ${s.perNode ? 'every node' : c.cluster.nodes[0].name} |`);
+  for (const s of p.systemPods) out.push(`| ${s.name} | ${n1(s.cpu)} | ${formatBytes(s.memory)} | ${s.perNode ? 'every node' : systemNode(c)} |`);
   out.push('', 'Left for user servers (guarantees):', '', '| node | CPU | memory | GPUs |', '| --- | ---: | ---: | ---: |');
   for (const a of p.allocatable) out.push(`| ${a.node} | ${n1(a.cpu)} | ${formatBytes(a.memory)} | ${a.gpus} |`);
   out.push('', 'Concurrent users per profile (each alone on the machines):', '',
@@ -210,9 +219,10 @@ export function renderPlan(p: CapacityPlan, c: HubConfig): string {
     if (p.packing.unplaced) out.push(`  (fit nowhere: ${p.packing.unplaced})`);
   }
   out.push('', `hub.activeServerLimit: ${p.activeServerLimit}${p.activeServerLimitDerived ? ' (derived: default-profile servers that fit)' : ' (from capacity.activeServerLimit)'}`);
-  out.push(`Disk: ${p.homes} homes x ${c.storage.userCapacity} + hub database ${c.storage.hubDatabaseCapacity} = ${formatBytes(p.diskNeeded)}` +
+  const db = c.hubDatabase.type === 'sqlite' ? ` + hub database ${c.storage.hubDatabaseCapacity}` : '';
+  out.push(`Disk (${c.storage.homes}): ${p.homes} homes x ${c.storage.userCapacity}${db} = ${formatBytes(p.diskNeeded)}` +
     (p.diskFree !== undefined ? ` of ${formatBytes(p.diskFree)} free (${((100 * p.diskNeeded) / p.diskFree).toFixed(1)}%)` : ' (set cluster.nodes[].diskFree to compare)') +
-    '. Note: hostpath volumes do not enforce their size; a full disk stops every user.');
+    (c.storage.homes === 'hostpath' ? '. Note: hostpath volumes do not enforce their size; a full disk stops every user.' : '.'));
   if (p.warnings.length) out.push('', 'Warnings:', ...p.warnings.map((w) => `  - ${w}`));
   return out.join('\n');
 }

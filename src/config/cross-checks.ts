@@ -250,6 +250,70 @@ function clusterChecks(input: unknown): ConfigIssue[] {
   if (shared?.datasets && shared.teamFolder && shared.datasetsMountPath === shared.teamFolderMountPath) {
     out.push({ path: 'sharedData.teamFolderMountPath', value: JSON.stringify(shared.teamFolderMountPath), message: 'is the same as sharedData.datasetsMountPath', fix: 'mount them at different paths' });
   }
+  out.push(...multiNodeStorageChecks(input, cluster, shared));
+  return out;
+}
+
+/** Storage that works on one node but strands or corrupts data on several. */
+function multiNodeStorageChecks(
+  input: unknown,
+  cluster: z.output<typeof ClusterSchema> | undefined,
+  shared: z.output<typeof SharedDataSchema> | undefined,
+): ConfigIssue[] {
+  const out: ConfigIssue[] = [];
+  const storage = whole(StorageSchema.default({}), input, 'storage');
+  const db = whole(HubConfigSchema.shape.hubDatabase, input, 'hubDatabase');
+  if (!cluster || !storage) return out;
+  const names = new Set(cluster.nodes.map((n) => n.name));
+  const nodeList = [...names].join(', ');
+  for (const [field, value] of [['storage.pinHostpathToNode', storage.pinHostpathToNode], ['cluster.systemPodsOn', cluster.systemPodsOn]] as const) {
+    if (value !== undefined && !names.has(value)) {
+      out.push({ path: field, value: JSON.stringify(value), message: 'is not a node in cluster.nodes', fix: `use one of: ${nodeList}` });
+    }
+  }
+  const multi = cluster.nodes.length > 1;
+  const pinned = storage.pinHostpathToNode !== undefined;
+  const n = cluster.nodes.length;
+  if (multi && storage.homes === 'hostpath' && !pinned) {
+    out.push({
+      path: 'storage.homes', value: '"hostpath"',
+      message: `keeps each home on one node's disk, but cluster.nodes has ${n} nodes: a user scheduled elsewhere next time would find an empty home`,
+      fix: 'use storage.homes: nfs (with storage.nfs), mayastor or cephfs, or pin user servers to one node with storage.pinHostpathToNode',
+    });
+  }
+  const sqlite = !db || db.type === 'sqlite';
+  if (sqlite && (storage.hubDatabase === 'nfs' || storage.hubDatabase === 'cephfs')) {
+    out.push({ path: 'storage.hubDatabase', value: JSON.stringify(storage.hubDatabase), message: 'is a network file system; SQLite\'s locking is not safe on it and the hub database can corrupt', fix: 'use hubDatabase: {type: postgres, url: ...}, or storage.hubDatabase: mayastor or hostpath' });
+  } else if (sqlite && multi && storage.hubDatabase === 'hostpath' && !pinned) {
+    out.push({
+      path: 'hubDatabase.type', value: '"sqlite"',
+      message: `keeps the hub database on one node's disk, but cluster.nodes has ${n} nodes: the hub could restart on another node without it`,
+      fix: 'use hubDatabase: {type: postgres, url: "postgresql://jupyterhub@db.example.org:5432/jupyterhub"}, storage.hubDatabase: mayastor, or pin with storage.pinHostpathToNode',
+    });
+  }
+  const backendsUsed = new Set([storage.homes, ...(sqlite ? [storage.hubDatabase] : [])]);
+  for (const key of ['datasets', 'teamFolder'] as const) {
+    const src = shared?.[key];
+    if (!src) continue;
+    if (src.type === 'backend') backendsUsed.add(src.backend);
+    const rwo = src.type === 'backend' && (src.backend === 'hostpath' || src.backend === 'mayastor');
+    const usersOnOneNode = pinned && storage.homes === 'hostpath';
+    if (multi && !usersOnOneNode && (rwo || src.type === 'hostPath')) {
+      out.push({
+        path: `sharedData.${key}.${src.type === 'backend' ? 'backend' : 'type'}`,
+        value: JSON.stringify(src.type === 'backend' ? src.backend : src.type),
+        message: src.type === 'hostPath'
+          ? `is a directory on each node's own disk: with ${n} nodes, users on different nodes would see different data`
+          : `gives a ReadWriteOnce volume, which only one node can mount, but cluster.nodes has ${n} nodes`,
+        fix: `use {type: backend, backend: nfs} or {type: backend, backend: cephfs} (ReadWriteMany)`,
+      });
+    }
+  }
+  for (const b of ['nfs'] as const) {
+    if (backendsUsed.has(b) && !storage.nfs) {
+      out.push({ path: 'storage.nfs', message: 'is required: a volume uses the nfs backend', fix: 'add storage.nfs: {server: "nfs.example.org", share: "/export/jupyterhub"}' });
+    }
+  }
   return out;
 }
 

@@ -177,6 +177,10 @@ export const TlsSchema = z.discriminatedUnion('mode', [
     .strict(),
 ]);
 
+/** Where a kind of volume lives. */
+export const STORAGE_BACKENDS = ['hostpath', 'nfs', 'mayastor', 'cephfs'] as const;
+export type StorageBackend = (typeof STORAGE_BACKENDS)[number];
+
 export const StorageSchema = z
   .object({
     /**
@@ -198,8 +202,68 @@ export const StorageSchema = z
     userCapacity: quantity('10Gi').default('10Gi'),
     /** Size of the hub database volume. @default "1Gi" */
     hubDatabaseCapacity: quantity('1Gi').default('1Gi'),
+    /** Backend of user home volumes. @default "hostpath" */
+    homes: z.enum(STORAGE_BACKENDS).default('hostpath'),
+    /** Backend of the hub database volume (SQLite). @default "hostpath" */
+    hubDatabase: z.enum(STORAGE_BACKENDS).default('hostpath'),
+    /**
+     * With several nodes, keep hostpath volumes usable by pinning user servers and the hub to
+     * this node (all hostpath data lives on its disk). @default - not pinned
+     */
+    pinHostpathToNode: z.string().min(1).max(253).regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'must be a node name from cluster.nodes').optional(),
+    /** An existing NFS export, through MicroK8s's `nfs` addon (csi-driver-nfs, provisioner nfs.csi.k8s.io). */
+    nfs: z
+      .object({
+        /** NFS server host name or IP. */
+        server: z.string().min(1).max(253).regex(/^[A-Za-z0-9]([-A-Za-z0-9.:]*[A-Za-z0-9])?$/, 'must be a host name or IP such as "nfs.example.org"'),
+        /** Exported path, e.g. "/export/jupyterhub". */
+        share: absolutePath,
+        /** NFS mount options. @default ["nfsvers=4.1"] */
+        mountOptions: z.array(z.string().max(64).regex(/^[A-Za-z0-9_=.,-]+$/, 'must be a mount option such as "nfsvers=4.1"')).default(['nfsvers=4.1']),
+      })
+      .strict()
+      .optional(),
+    /** MicroK8s `mayastor` addon: replicated block storage (ReadWriteOnce). */
+    mayastor: z
+      .object({
+        /** Copies of each volume. @default 3 */
+        replicas: z.number().int().min(1).max(5).default(3),
+      })
+      .strict()
+      .optional(),
+    /** MicroK8s `rook-ceph` addon with a CephFS filesystem (ReadWriteMany). */
+    cephfs: z
+      .object({
+        /** Rook cluster namespace / clusterID. @default "rook-ceph" */
+        clusterID: dnsLabel(63).default('rook-ceph'),
+        /** CephFilesystem name. @default "myfs" */
+        fsName: dnsLabel(63).default('myfs'),
+        /** Data pool of that filesystem. @default "myfs-replicated" */
+        pool: dnsLabel(63).default('myfs-replicated'),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
+
+export const HubDatabaseSchema = z.discriminatedUnion('type', [
+  z.object({
+    /** SQLite on a volume (storage.hubDatabase backend). One node, or a pinned hub. */
+    type: z.literal('sqlite'),
+  }).strict(),
+  z.object({
+    /** An existing PostgreSQL server. The password comes from env HUB_DB_PASSWORD or .secrets/hub-db-password. */
+    type: z.literal('postgres'),
+    /** e.g. "postgresql://jupyterhub@db.example.org:5432/jupyterhub", WITHOUT a password. */
+    url: z
+      .string()
+      .max(2048)
+      .regex(/^postgres(ql)?:\/\/[^\s]+$/, 'must be a URL such as "postgresql://jupyterhub@db.example.org:5432/jupyterhub"')
+      .refine((u) => !/^postgres(ql)?:\/\/[^/@]*:[^/@]*@/.test(u), {
+        message: 'must not contain a password: put it in env HUB_DB_PASSWORD or .secrets/hub-db-password',
+      }),
+  }).strict(),
+]);
 
 export const LoadBalancerSchema = z
   .object({
@@ -311,6 +375,10 @@ export const ClusterSchema = z
     reservedCpusPerNode: z.number().min(0).max(64).default(1),
     /** Memory per node kept for the OS and MicroK8s itself. @default "2Gi" */
     reservedMemoryPerNode: memory.default('2Gi'),
+    /** Keep the hub, proxy and other always-on pods on this node (e.g. the control plane). @default - anywhere */
+    systemPodsOn: z.string().min(1).max(253).regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'must be a node name from cluster.nodes').optional(),
+    /** Placeholder pods that keep room for this many extra users (z2jh user placeholders; several nodes). @default 0 */
+    userPlaceholders: z.number().int().min(0).max(1000).default(0),
   })
   .strict();
 
@@ -364,8 +432,12 @@ export const TeamImageSchema = z
   .strict();
 
 const volumeSource = z.discriminatedUnion('type', [
+  /** A directory on the node (one node, or identical on every node). */
   z.object({ type: z.literal('hostPath'), path: absolutePath }).strict(),
+  /** An existing PersistentVolumeClaim the admin created. */
   z.object({ type: z.literal('pvc'), claimName: dnsLabel(253) }).strict(),
+  /** A PVC we create on a storage backend (never deleted by us). */
+  z.object({ type: z.literal('backend'), backend: z.enum(STORAGE_BACKENDS), size: quantity('100Gi').default('100Gi') }).strict(),
 ]);
 
 const mountPath = absolutePath.refine((p) => p !== '/home/jovyan' && !p.startsWith('/home/jovyan/work'), {
@@ -418,6 +490,8 @@ export const HubConfigSchema = z
     teamImage: TeamImageSchema.default({}),
     sharedData: SharedDataSchema.default({}),
     capacity: CapacitySchema.default({}),
+    /** The hub's own database. @default sqlite */
+    hubDatabase: HubDatabaseSchema.default({ type: 'sqlite' }),
   })
   .strict();
 

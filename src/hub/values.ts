@@ -11,8 +11,14 @@ import { profileList, resolveProfiles } from './profiles';
 
 export interface HubValuesInputs {
   readonly config: HubConfig;
-  /** StorageClass for user homes and the hub database (ours, or the addon's when patched). */
+  /** StorageClass for user homes. */
   readonly storageClassName: string;
+  /** StorageClass for the hub database volume (SQLite). @default storageClassName */
+  readonly hubDatabaseStorageClassName?: string;
+  /** Claims we created for shared data on a storage backend. */
+  readonly sharedDataClaims?: { readonly datasets?: string; readonly teamFolder?: string };
+  /** Secret (key `password`) with the PostgreSQL password, when hubDatabase.type is postgres. */
+  readonly hubDatabasePasswordSecret?: string;
   /** Annotations pinning proxy-public to the hub IP in the MetalLB pool. */
   readonly serviceAnnotations: Record<string, string>;
   /** From Auth0Authenticator. */
@@ -51,18 +57,49 @@ function httpsValues(config: HubConfig, tlsSecretName?: string): Record<string, 
 }
 
 /** Shared dataset (read-only) and team folder (read-write) volumes for every user server. */
-export function sharedDataVolumes(c: HubConfig): { volumes: Record<string, unknown>[]; mounts: Record<string, unknown>[] } {
+export function sharedDataVolumes(
+  c: HubConfig,
+  claims: { readonly datasets?: string; readonly teamFolder?: string } = {},
+): { volumes: Record<string, unknown>[]; mounts: Record<string, unknown>[] } {
   const volumes: Record<string, unknown>[] = [];
   const mounts: Record<string, unknown>[] = [];
-  const add = (name: string, src: NonNullable<HubConfig['sharedData']['datasets']>, mountPath: string, readOnly: boolean) => {
-    volumes.push(src.type === 'hostPath'
-      ? { name, hostPath: { path: src.path, type: 'Directory' } }
-      : { name, persistentVolumeClaim: { claimName: src.claimName, readOnly } });
+  type Source = NonNullable<HubConfig['sharedData']['datasets']>;
+  const add = (name: string, src: Source, claim: string | undefined, mountPath: string, readOnly: boolean) => {
+    if (src.type === 'hostPath') volumes.push({ name, hostPath: { path: src.path, type: 'Directory' } });
+    else {
+      const claimName = src.type === 'pvc' ? src.claimName : claim;
+      if (!claimName) throw new Error(`sharedData ${name}: no claim was created for its storage backend`);
+      volumes.push({ name, persistentVolumeClaim: { claimName, readOnly } });
+    }
     mounts.push({ name, mountPath, readOnly });
   };
-  if (c.sharedData.datasets) add('shared-datasets', c.sharedData.datasets, c.sharedData.datasetsMountPath, true);
-  if (c.sharedData.teamFolder) add('shared-team-folder', c.sharedData.teamFolder, c.sharedData.teamFolderMountPath, false);
+  if (c.sharedData.datasets) add('shared-datasets', c.sharedData.datasets, claims.datasets, c.sharedData.datasetsMountPath, true);
+  if (c.sharedData.teamFolder) add('shared-team-folder', c.sharedData.teamFolder, claims.teamFolder, c.sharedData.teamFolderMountPath, false);
   return { volumes, mounts };
+}
+
+const HOSTNAME_LABEL = 'kubernetes.io/hostname';
+
+/** Node selectors for the hub, user servers and system pods, from cluster and storage config. */
+export function placement(c: HubConfig): { hub?: Record<string, string>; users?: Record<string, string>; system?: Record<string, string> } {
+  const pin = c.storage.pinHostpathToNode;
+  const sys = c.cluster.systemPodsOn;
+  const out: { hub?: Record<string, string>; users?: Record<string, string>; system?: Record<string, string> } = {};
+  if (sys) out.system = { [HOSTNAME_LABEL]: sys };
+  if (pin && c.storage.homes === 'hostpath') out.users = { [HOSTNAME_LABEL]: pin };
+  const hubOnHostpath = c.hubDatabase.type === 'sqlite' && c.storage.hubDatabase === 'hostpath';
+  out.hub = hubOnHostpath && pin ? { [HOSTNAME_LABEL]: pin } : out.system;
+  return out;
+}
+
+/** The hub's database values: SQLite on a volume, or PostgreSQL with the password from a Secret. */
+function databaseValues(i: HubValuesInputs): Record<string, unknown> {
+  const c = i.config;
+  if (c.hubDatabase.type === 'postgres') return { type: 'postgres', url: c.hubDatabase.url };
+  return {
+    type: 'sqlite-pvc',
+    pvc: { storageClassName: i.hubDatabaseStorageClassName ?? i.storageClassName, storage: c.storage.hubDatabaseCapacity, accessModes: ['ReadWriteOnce'] },
+  };
 }
 
 export function buildHubValues(i: HubValuesInputs): Record<string, unknown> {
@@ -70,7 +107,11 @@ export function buildHubValues(i: HubValuesInputs): Record<string, unknown> {
   const authConfig = i.authenticatorHubConfig as { JupyterHub?: Record<string, unknown> };
   const multiNode = c.cluster.nodes.length > 1;
   const profiles = resolveProfiles(c);
-  const shared = sharedDataVolumes(c);
+  const shared = sharedDataVolumes(c, i.sharedDataClaims);
+  const where = placement(c);
+  const pgEnv = c.hubDatabase.type === 'postgres' && i.hubDatabasePasswordSecret
+    ? { PGPASSWORD: { valueFrom: { secretKeyRef: { name: i.hubDatabasePasswordSecret, key: 'password' } } } }
+    : {};
   return {
     hub: {
       config: {
@@ -79,13 +120,11 @@ export function buildHubValues(i: HubValuesInputs): Record<string, unknown> {
         CryptKeeper: { keys: [i.secrets.cryptKeeperKey] },
       },
       cookieSecret: i.secrets.cookieSecret,
-      extraEnv: { ...i.authenticatorExtraEnv },
+      extraEnv: { ...i.authenticatorExtraEnv, ...pgEnv },
       activeServerLimit: activeServerLimit(c),
       resources: structuredClone(SYSTEM_RESOURCES.hub),
-      db: {
-        type: 'sqlite-pvc',
-        pvc: { storageClassName: i.storageClassName, storage: c.storage.hubDatabaseCapacity, accessModes: ['ReadWriteOnce'] },
-      },
+      db: databaseValues(i),
+      ...(where.hub ? { nodeSelector: where.hub } : {}),
     },
     proxy: {
       secretToken: i.secrets.proxySecretToken,
@@ -95,8 +134,8 @@ export function buildHubValues(i: HubValuesInputs): Record<string, unknown> {
         annotations: { ...i.serviceAnnotations },
       },
       https: httpsValues(c, i.tlsSecretName),
-      chp: { resources: structuredClone(SYSTEM_RESOURCES.proxy) },
-      traefik: { resources: structuredClone(SYSTEM_RESOURCES.autohttps) },
+      chp: { resources: structuredClone(SYSTEM_RESOURCES.proxy), ...(where.system ? { nodeSelector: where.system } : {}) },
+      traefik: { resources: structuredClone(SYSTEM_RESOURCES.autohttps), ...(where.system ? { nodeSelector: where.system } : {}) },
     },
     singleuser: {
       image: { name: c.notebook.image.name, tag: c.notebook.image.tag },
@@ -110,6 +149,7 @@ export function buildHubValues(i: HubValuesInputs): Record<string, unknown> {
         ...(shared.volumes.length ? { extraVolumes: shared.volumes, extraVolumeMounts: shared.mounts } : {}),
       },
       profileList: profileList(profiles, { multiNode }),
+      ...(where.users ? { nodeSelector: where.users } : {}),
     },
     // kubectl ignores helm.sh/hook annotations: the hook Job would linger and block the next
     // apply. The continuous puller keeps every profile image warm instead.
@@ -119,10 +159,16 @@ export function buildHubValues(i: HubValuesInputs): Record<string, unknown> {
       resources: structuredClone(SYSTEM_RESOURCES.imagePuller),
     },
     // One machine: packing users onto nodes, placeholder pods and priorities only cost memory.
+    // Several: the user-scheduler packs users tightly; placeholders (with priorities, so they
+    // are evicted first) keep room for users who log in next.
     scheduling: {
-      userScheduler: { enabled: multiNode, ...(multiNode ? { resources: structuredClone(SYSTEM_RESOURCES.userScheduler) } : {}) },
-      podPriority: { enabled: false },
-      userPlaceholder: { enabled: false },
+      userScheduler: {
+        enabled: multiNode,
+        ...(multiNode ? { resources: structuredClone(SYSTEM_RESOURCES.userScheduler) } : {}),
+        ...(multiNode && where.system ? { nodeSelector: where.system } : {}),
+      },
+      podPriority: { enabled: c.cluster.userPlaceholders > 0 },
+      userPlaceholder: { enabled: c.cluster.userPlaceholders > 0, replicas: c.cluster.userPlaceholders },
     },
     cull: { enabled: c.cull.enabled, timeout: c.cull.timeoutSeconds, every: Math.min(600, Math.max(60, Math.floor(c.cull.timeoutSeconds / 6))) },
   };

@@ -9,7 +9,7 @@ import { UserError } from '../util/errors';
 import { KubeObject } from './kube-object';
 
 // namespace: home PVCs live in it; a new namespace starts with none.
-const DATA_FACTS = ['namespace', 'storageClassName', 'hostDirectory', 'storageMethod'] as const;
+const DATA_FACTS = ['namespace', 'storageClassName', 'hubDatabaseStorageClassName', 'hostDirectory', 'storageMethod'] as const;
 
 function recordIn(objects: readonly KubeObject[]): Record<string, string> | undefined {
   const rec = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === DEPLOYMENT_RECORD_NAME);

@@ -59,6 +59,7 @@ function readTls(loaded: LoadedConfig, now?: Date): TlsMaterial | undefined {
 
 function secretValues(secrets: HubSecrets, tls?: TlsMaterial): string[] {
   const out = [secrets.proxySecretToken, secrets.cookieSecret, secrets.cryptKeeperKey, secrets.auth0ClientSecret];
+  if (secrets.hubDatabasePassword) out.push(secrets.hubDatabasePassword);
   if (tls) {
     const body = tls.keyPem.replace(/-----[A-Z ]+-----/g, '').replace(/\s+/g, '');
     out.push(...body.match(/.{1,64}/g)!.filter((l) => l.length >= 32));
@@ -80,7 +81,7 @@ export function synthesize(opts: SynthOptions = {}): SynthResult {
   const tls = readTls(loaded, opts.now);
   const chartSource = resolveChartSource(c.chartVersion, env);
   const helm = resolveHelm(env);
-  const secrets = loadHubSecrets({ namespace: c.namespace, release: c.releaseName, env });
+  const secrets = loadHubSecrets({ namespace: c.namespace, release: c.releaseName, env, needDatabasePassword: c.hubDatabase.type === 'postgres' });
 
   const app = new App({ outdir: path.join(outdir, '.unused') });
   const hub = new HubEnvironment(app, 'hub', { config: c, secrets, tls, chartSource, helmExecutable: helm.command });

@@ -20,6 +20,8 @@ export interface HubSecrets {
   readonly cookieSecret: string;
   readonly cryptKeeperKey: string;
   readonly auth0ClientSecret: string;
+  /** PostgreSQL password of the hub database (only when requested). */
+  readonly hubDatabasePassword?: string;
   /** Why the output is not deployable; empty when every secret is real. */
   readonly placeholderReasons: readonly string[];
 }
@@ -80,10 +82,12 @@ export function writeStore(file: string, data: Record<GeneratedSecretName, strin
   fs.renameSync(tmp, file);
 }
 
-function readAuth0ClientSecret(env: NodeJS.ProcessEnv, dir: string): string | undefined {
-  if (env.AUTH0_CLIENT_SECRET !== undefined && env.AUTH0_CLIENT_SECRET.trim() !== '') return env.AUTH0_CLIENT_SECRET.trim();
+/** A user-provided secret: env var first, then a file in the secret store folder. */
+function readProvidedSecret(env: NodeJS.ProcessEnv, dir: string, envName: string, file: string): string | undefined {
+  const fromEnv = env[envName];
+  if (fromEnv !== undefined && fromEnv.trim() !== '') return fromEnv.trim();
   try {
-    const v = fs.readFileSync(path.join(dir, 'auth0-client-secret'), 'utf8').trim();
+    const v = fs.readFileSync(path.join(dir, file), 'utf8').trim();
     return v || undefined;
   } catch {
     return undefined;
@@ -94,6 +98,8 @@ export interface LoadSecretsOptions {
   readonly namespace: string;
   readonly release: string;
   readonly env?: NodeJS.ProcessEnv;
+  /** Also read the hub database password (env HUB_DB_PASSWORD or .secrets/hub-db-password). */
+  readonly needDatabasePassword?: boolean;
 }
 
 export function loadHubSecrets(opts: LoadSecretsOptions): HubSecrets {
@@ -123,12 +129,20 @@ export function loadHubSecrets(opts: LoadSecretsOptions): HubSecrets {
     generated = Object.fromEntries(GENERATED_SECRET_NAMES.map((k) => [k, stored![k] ?? generateSecret()])) as Record<GeneratedSecretName, string>;
     if (missing.length > 0) writeStore(file, generated);
   }
-  let auth0 = readAuth0ClientSecret(env, dir);
+  let auth0 = readProvidedSecret(env, dir, 'AUTH0_CLIENT_SECRET', 'auth0-client-secret');
   if (auth0 === undefined) {
     reasons.push('no Auth0 client secret (set AUTH0_CLIENT_SECRET or write it to .secrets/auth0-client-secret)');
     auth0 = placeholderSecret('auth0-client-secret');
   }
-  return { ...generated, auth0ClientSecret: auth0, placeholderReasons: reasons };
+  let db: string | undefined;
+  if (opts.needDatabasePassword) {
+    db = readProvidedSecret(env, dir, 'HUB_DB_PASSWORD', 'hub-db-password');
+    if (db === undefined) {
+      reasons.push('no hub database password (set HUB_DB_PASSWORD or write it to .secrets/hub-db-password)');
+      db = placeholderSecret('hub-db-password');
+    }
+  }
+  return { ...generated, auth0ClientSecret: auth0, ...(db !== undefined ? { hubDatabasePassword: db } : {}), placeholderReasons: reasons };
 }
 
 /** Replaces one generated secret with a new random value (on purpose: it logs users out, etc.). */

@@ -8,6 +8,7 @@
  * `runChecks` is pure: every command and file-system look-up goes through a `Probe`, so tests can
  * drive it with recorded outputs. Nothing here reads or prints a secret.
  */
+import { BACKEND_ADDON, usedBackends } from '../cluster/storage-backends';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -304,8 +305,16 @@ function addonFix(addon: string, config: HubConfig, mk: string): string {
   ].join('\n');
 }
 
+/** The addons this config needs: the base ones plus its storage backends and the gpu addon. */
+export function requiredAddons(config: HubConfig): string[] {
+  const out: string[] = REQUIRED_ADDONS.filter((a) => a !== 'hostpath-storage' || usedBackends(config).has('hostpath'));
+  for (const b of usedBackends(config)) if (!out.includes(BACKEND_ADDON[b])) out.push(BACKEND_ADDON[b]);
+  if (config.cluster.nodes.some((n) => n.gpus > 0)) out.push('gpu');
+  return out;
+}
+
 function checkAddons(config: HubConfig, status: Microk8sStatus, mk: string): Check[] {
-  return REQUIRED_ADDONS.map((addon) => {
+  return requiredAddons(config).map((addon) => {
     const name = `addon ${addon}`;
     let a = status.addons.get(addon);
     let alias = '';
@@ -518,7 +527,7 @@ export function runChecks(config: HubConfig, probe: Probe): Check[] {
     checks.push(notChecked('MicroK8s running', 'MicroK8s installed'));
   }
   if (status?.running) checks.push(...checkAddons(config, status, probe.microk8sName));
-  else checks.push(notChecked(`required addons (${REQUIRED_ADDONS.join(', ')})`, installed.usable ? 'MicroK8s running' : 'MicroK8s installed'));
+  else checks.push(notChecked(`required addons (${requiredAddons(config).join(', ')})`, installed.usable ? 'MicroK8s running' : 'MicroK8s installed'));
   const api = checkApi(probe, installed);
   checks.push(api.check);
   checks.push(checkMetalLb(config, probe, api.reachable, status));

@@ -1,0 +1,36 @@
+import { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
+
+export interface SharedDataClaimProps {
+  readonly name: string;
+  readonly namespace: string;
+  readonly storageClassName: string;
+  /** e.g. "100Gi". */
+  readonly size: string;
+  /** ReadWriteMany when several nodes mount it. */
+  readonly accessMode: 'ReadWriteOnce' | 'ReadWriteMany';
+}
+
+/**
+ * A PersistentVolumeClaim for shared data (datasets or the team folder) on a storage backend.
+ * `npm run deploy` never prunes PVCs, and its StorageClass retains the data, so nothing we do
+ * deletes it.
+ */
+export class SharedDataClaim extends Construct {
+  readonly claimName: string;
+
+  constructor(scope: Construct, id: string, props: SharedDataClaimProps) {
+    super(scope, id);
+    this.claimName = props.name;
+    new ApiObject(this, 'Resource', {
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: { name: props.name, namespace: props.namespace },
+      spec: {
+        accessModes: [props.accessMode],
+        storageClassName: props.storageClassName,
+        resources: { requests: { storage: props.size } },
+      },
+    });
+  }
+}
