@@ -48,7 +48,8 @@ export function showValue(value: unknown, path: readonly (string | number)[]): s
   if (value !== null && typeof value === 'object') {
     text = Array.isArray(value) ? `[list of ${value.length}]` : '{…}';
   } else if (typeof value === 'string') {
-    text = quote(value);
+    // A URL with credentials ("postgresql://user:PASSWORD@host"): show it without the password.
+    text = quote(value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/@:\s]*):[^/@\s]*@/i, '$1:(hidden)@'));
   } else if (typeof value === 'number' && !Number.isFinite(value)) {
     text = String(value);
   } else {
