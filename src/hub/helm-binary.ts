@@ -62,10 +62,43 @@ export function isSupportedHelm(v: readonly number[]): boolean {
   return true;
 }
 
+const VERSION_CACHE = path.join(PROJECT_ROOT, '.cache', 'helm-versions.json');
+
+/**
+ * `helm version` of a binary. Remembered in .cache/ per path, size and mtime: running helm just
+ * to ask its version costs ~100 ms on every synth.
+ */
 function probe(command: string): string | undefined {
+  let key: string | undefined;
+  try {
+    const st = fs.statSync(command);
+    key = `${path.resolve(command)}|${st.size}|${st.mtimeMs}`;
+  } catch {
+    // not a path (a name on PATH): no cache
+  }
+  let known: Record<string, string> = {};
+  if (key) {
+    try {
+      known = JSON.parse(fs.readFileSync(VERSION_CACHE, 'utf8')) as Record<string, string>;
+      if (typeof known[key] === 'string') return known[key];
+    } catch {
+      known = {};
+    }
+  }
   const r = spawnSync(command, ['version', '--template', '{{.Version}}'], { encoding: 'utf8', timeout: 20_000 });
   if (r.error || r.status !== 0) return undefined;
-  return r.stdout.trim();
+  const version = r.stdout.trim();
+  if (key && parseHelmVersion(version)) {
+    try {
+      fs.mkdirSync(path.dirname(VERSION_CACHE), { recursive: true });
+      const tmp = `${VERSION_CACHE}.${process.pid}.tmp`;
+      fs.writeFileSync(tmp, JSON.stringify({ ...known, [key]: version }));
+      fs.renameSync(tmp, VERSION_CACHE);
+    } catch {
+      // read-only checkout: fine, just slower
+    }
+  }
+  return version;
 }
 
 const cache = new Map<string, ResolvedHelm>();

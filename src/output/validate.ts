@@ -7,7 +7,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
+import { createHash } from 'node:crypto';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { compileCached } from '../util/ajv-cache';
 import * as yaml from 'js-yaml';
 import { isClusterScoped, KubeObject, objectId } from './kube-object';
@@ -132,17 +133,17 @@ function modelFor(apiVersion: string, kind: string): ModelClass | null {
   return cls;
 }
 
-let crdValidators: Map<string, ValidateFunction> | undefined;
+let crdValidators: Record<string, ValidateFunction> | undefined;
 
 function crdValidator(apiVersion: string, kind: string): ValidateFunction | undefined {
   if (!crdValidators) {
-    crdValidators = new Map();
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const file = require(path.join('..', '..', 'imports', 'metallb.io.schemas.json')) as { schemas: Record<string, object> };
-    const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false });
-    for (const [k, schema] of Object.entries(file.schemas)) crdValidators.set(k, ajv.compile(schema));
+    const file = path.join(__dirname, '..', '..', 'imports', 'metallb.io.schemas.json');
+    const text = fs.readFileSync(file, 'utf8');
+    const schemas = (JSON.parse(text) as { schemas: Record<string, object> }).schemas;
+    const entries = Object.fromEntries(Object.keys(schemas).map((k) => [k.replace(/\W/g, '_'), k]));
+    crdValidators = compileCached('metallb', createHash('sha256').update(text).digest('hex'), () => new Map(Object.entries(schemas)), entries);
   }
-  return crdValidators.get(`${apiVersion}/${kind}`);
+  return crdValidators[`${apiVersion}/${kind}`.replace(/\W/g, '_')];
 }
 
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
