@@ -282,3 +282,35 @@ describe('data-move guard', () => {
     assert.throws(() => synthesize({ env: { ...r.env, HUB_CONFIG: writeConfig(r.dir, moved, 'moved.yaml') } }), /storageClassName: jupyterhub-hostpath -> other-class/);
   });
 });
+
+describe('the commands users run', () => {
+  it('npx cdk8s synth runs the app through the launcher and writes dist/ (staging listed by cdk8s)', () => {
+    const dir = path.join(work, 'cdk8s-cli');
+    fs.mkdirSync(dir, { recursive: true });
+    const env = synthEnv(dir, { HUB_CONFIG: writeConfig(dir, baseConfig()) });
+    const r = spawnSync('npx', ['cdk8s', 'synth', '--no-check-upgrade'], { cwd: ROOT, env, encoding: 'utf8', timeout: 120_000 });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /Synthesized \d+ objects/, 'the summary reaches the user (cdk8s-cli swallows stdout)');
+    assert.match(r.stdout, /\.cdk8s\.out\/10-jupyterhub\.yaml/);
+    assert.ok(fs.existsSync(path.join(dir, 'dist', '10-jupyterhub.yaml')));
+    assert.equal(fs.readFileSync(path.join(ROOT, '.cdk8s.out', '10-jupyterhub.yaml'), 'utf8'), fs.readFileSync(path.join(dir, 'dist', '10-jupyterhub.yaml'), 'utf8'));
+    const before = snapshot(path.join(dir, 'dist'));
+    const bad = spawnSync('npx', ['cdk8s', 'synth', '--no-check-upgrade'], {
+      cwd: ROOT, env: { ...env, HUB_CONFIG: writeConfig(dir, { ...baseConfig(), auth0: { ...baseConfig().auth0, domain: 'https://x.auth0.com' } }, 'bad.yaml') }, encoding: 'utf8', timeout: 120_000,
+    });
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, /auth0\.domain = "https:\/\/x\.auth0\.com"/);
+    assert.doesNotMatch(bad.stderr, /^\s+at /m, 'no stack trace, not even from cdk8s-cli');
+    assert.deepEqual(snapshot(path.join(dir, 'dist')), before);
+  });
+
+  it('a bad config through the launcher: exit 1, the path, no stack trace', () => {
+    const dir = path.join(work, 'launch-bad');
+    fs.mkdirSync(dir, { recursive: true });
+    const env = synthEnv(dir, { HUB_CONFIG: writeConfig(dir, { ...baseConfig(), domain: 'not a domain' }) });
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'src', 'launch.mjs'), 'src/main.ts'], { cwd: ROOT, env, encoding: 'utf8' });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /^  domain = "not a domain"$/m);
+    assert.doesNotMatch(r.stderr, /^\s+at /m);
+  });
+});

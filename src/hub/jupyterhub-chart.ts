@@ -2,8 +2,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Helm } from 'cdk8s';
+import * as yaml from 'js-yaml';
 import { Construct } from 'constructs';
 import { UserError } from '../util/errors';
+import { withFastYaml } from './fast-yaml';
 import { CHART_NAME, ChartSource, readChartDefaults, readChartSchema } from './chart-source';
 import { redactHubValues } from './values';
 import { checkValues, coalesceValues } from './values-schema';
@@ -66,21 +68,24 @@ export class JupyterHubChart extends Construct {
     const chartProps = props.source.kind === 'repo'
       ? { chart: CHART_NAME, repo: props.source.repo, version: props.source.version }
       : { chart: props.source.path };
-    this.helm = withPrivateTmpdir(() => {
+    this.helm = withPrivateTmpdir((tmp) => withFastYaml(() => {
+      // Our own values file (js-yaml, in the private folder): cdk8s's YAML 1.1 writer is slow.
+      // Every string quoted, so helm's YAML 1.1 reader never turns "on" or "yes" into a boolean.
+      const valuesFile = path.join(tmp, 'values.yaml');
+      fs.writeFileSync(valuesFile, yaml.dump(props.values, { noRefs: true, lineWidth: -1, forceQuotes: true }), { mode: 0o600 });
       try {
         return new Helm(this, 'Release', {
           ...chartProps,
           releaseName: this.releaseName,
           namespace: props.namespace,
-          values: props.values,
           helmExecutable: props.helmExecutable,
-          helmFlags: ['--kube-version', KUBE_VERSION],
+          helmFlags: ['--kube-version', KUBE_VERSION, '--values', valuesFile],
         });
       } catch (err) {
         const msg = err instanceof Error ? err.message : String(err);
         throw new UserError(`helm template of ${props.source.origin} failed:\n${redactHelmOutput(msg).trim()}`);
       }
-    });
+    }));
   }
 }
 
@@ -90,13 +95,13 @@ export function redactHelmOutput(text: string): string {
 }
 
 /** Runs `fn` with TMPDIR pointing at a fresh 0700 folder, removed afterwards. */
-export function withPrivateTmpdir<T>(fn: () => T): T {
+export function withPrivateTmpdir<T>(fn: (dir: string) => T): T {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mk8s-jh-'));
   fs.chmodSync(dir, 0o700);
   const saved = process.env.TMPDIR;
   process.env.TMPDIR = dir;
   try {
-    return fn();
+    return fn(dir);
   } finally {
     if (saved === undefined) delete process.env.TMPDIR;
     else process.env.TMPDIR = saved;

@@ -13,6 +13,7 @@ import { compileCached } from '../util/ajv-cache';
 import * as yaml from 'js-yaml';
 import { isClusterScoped, KubeObject, objectId } from './kube-object';
 import { isObjectFile } from './manifests';
+import { PROJECT_ROOT } from '../util/project-root';
 
 export interface ValidationProblem {
   readonly file: string;
@@ -137,7 +138,7 @@ let crdValidators: Record<string, ValidateFunction> | undefined;
 
 function crdValidator(apiVersion: string, kind: string): ValidateFunction | undefined {
   if (!crdValidators) {
-    const file = path.join(__dirname, '..', '..', 'imports', 'metallb.io.schemas.json');
+    const file = path.join(PROJECT_ROOT, 'imports', 'metallb.io.schemas.json');
     const text = fs.readFileSync(file, 'utf8');
     const schemas = (JSON.parse(text) as { schemas: Record<string, object> }).schemas;
     const entries = Object.fromEntries(Object.keys(schemas).map((k) => [k.replace(/\W/g, '_'), k]));

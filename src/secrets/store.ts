@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../util/errors';
+import { PROJECT_ROOT } from '../util/project-root';
 
 export const GENERATED_SECRET_NAMES = ['proxySecretToken', 'cookieSecret', 'cryptKeeperKey'] as const;
 export type GeneratedSecretName = (typeof GENERATED_SECRET_NAMES)[number];
@@ -26,7 +27,6 @@ export interface HubSecrets {
   readonly placeholderReasons: readonly string[];
 }
 
-const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 export const PLACEHOLDER_PREFIX = 'PLACEHOLDER-NOT-DEPLOYABLE';
 
 export function secretsDir(env: NodeJS.ProcessEnv): string {

@@ -4,7 +4,7 @@
  * and the profile list. Writes a markdown table and JSON to .bench/ (gitignored).
  *
  * (a) helm template of the chart with exactly the values the program generates
- * (b) the program's synth entry, the command cdk8s.yaml's `app` runs (`node --import tsx src/main.ts`)
+ * (b) the program's synth entry, the command cdk8s.yaml's `app` runs (`node src/launch.mjs src/main.ts`)
  * (c) `npx cdk8s synth`, end to end
  * Uses the fixture chart unless Z2JH_CHART is set. Never asserted in tests: timing is noisy.
  */
@@ -104,7 +104,7 @@ runCli(() => {
     const t = writeGeneratedValues(env, valuesFile);
     const cmds: Record<string, string[]> = {
       'a: helm template': [helm, 'template', t.release, t.chart, '-f', valuesFile, '--namespace', t.namespace, '--kube-version', KUBE_VERSION],
-      'b: synth entry (node --import tsx src/main.ts)': ['node', '--import', 'tsx', 'src/main.ts'],
+      'b: synth entry (node src/launch.mjs src/main.ts)': ['node', 'src/launch.mjs', 'src/main.ts'],
       'c: npx cdk8s synth': ['npx', 'cdk8s', 'synth'],
     };
     const samples: Record<string, Sample[]> = Object.fromEntries(Object.keys(cmds).map((k) => [k, []]));
@@ -126,8 +126,8 @@ runCli(() => {
       const file = path.join(work, `u${users}-p${profiles}.yaml`);
       fs.writeFileSync(file, yaml.dump(userConfig(users, profiles)));
       const e = { ...env, HUB_CONFIG: file };
-      measure(cmds['b: synth entry (node --import tsx src/main.ts)'], e);
-      const s = Array.from({ length: runs }, () => measure(cmds['b: synth entry (node --import tsx src/main.ts)'], e));
+      measure(cmds['b: synth entry (node src/launch.mjs src/main.ts)'], e);
+      const s = Array.from({ length: runs }, () => measure(cmds['b: synth entry (node src/launch.mjs src/main.ts)'], e));
       growth.push({ users, profiles, median: stats(s.map((x) => x.ms)).median, maxRssKiB: Math.max(...s.map((x) => x.maxRssKiB ?? 0)) || undefined });
     }
 

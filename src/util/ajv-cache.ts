@@ -9,8 +9,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Ajv, { ValidateFunction } from 'ajv';
 import standaloneCode from 'ajv/dist/standalone';
+import { PROJECT_ROOT } from './project-root';
 
-const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const AJV_VERSION = (require('ajv/package.json') as { version: string }).version;
 
