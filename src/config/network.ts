@@ -26,8 +26,12 @@ export interface AddressPool {
   readonly text: string;
 }
 
-/** Parses "a.b.c.d-e.f.g.h" or "a.b.c.d/nn"; undefined when malformed. */
-export function parseAddressPool(text: string): AddressPool | undefined {
+/**
+ * Parses "a.b.c.d-e.f.g.h" or "a.b.c.d/nn"; undefined when malformed. A CIDR with host bits set
+ * is refused (in a config it is almost always a typo) unless `maskHostBits`, which reads it the
+ * way MetalLB does (doctor reads pools that exist in the cluster).
+ */
+export function parseAddressPool(text: string, opts: { maskHostBits?: boolean } = {}): AddressPool | undefined {
   const t = text.trim();
   const range = /^([\d.]+)\s*-\s*([\d.]+)$/.exec(t);
   if (range) {
@@ -43,7 +47,7 @@ export function parseAddressPool(text: string): AddressPool | undefined {
     if (base === undefined || bits > 32) return undefined;
     const size = 2 ** (32 - bits);
     const network = Math.floor(base / size) * size;
-    if (network !== base) return undefined; // host bits set: almost always a typo
+    if (network !== base && !opts.maskHostBits) return undefined;
     const broadcast = network + size - 1;
     return { first: network, last: broadcast, network, broadcast, text: `${intToIpv4(network)}/${bits}` };
   }

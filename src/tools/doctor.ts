@@ -14,7 +14,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as yaml from 'js-yaml';
 import { loadConfig } from '../config/load';
-import { ipv4ToInt, parseAddressPool } from '../config/network';
+import { AddressPool, ipv4ToInt, parseAddressPool } from '../config/network';
 import { formatBytes, parseQuantity } from '../config/quantity';
 import type { HubConfig } from '../config/schema';
 import { resolveHelm } from '../hub/helm-binary';
@@ -143,36 +143,16 @@ export function parseMicrok8sStatus(text: string): Microk8sStatus | undefined {
   return { running: mk.running, message, addons };
 }
 
-export interface IpRange {
-  readonly first: number;
-  readonly last: number;
-  readonly text: string;
-}
+export type IpRange = Pick<AddressPool, 'first' | 'last' | 'text'>;
 
 /**
  * An IPv4 range as MetalLB accepts it in `spec.addresses`: "a-b" (spaces allowed) or a CIDR, whose
  * host bits MetalLB masks off (`microk8s enable metallb:192.168.1.240/24` is the addon's own
- * example). Undefined for IPv6 and anything else.
+ * example). Undefined for IPv6 and anything else. `text` is the range as written.
  */
 export function parseMetalLbRange(text: string): IpRange | undefined {
-  const t = text.trim();
-  const range = /^([\d.]+)\s*-\s*([\d.]+)$/.exec(t);
-  if (range) {
-    const first = ipv4ToInt(range[1]);
-    const last = ipv4ToInt(range[2]);
-    if (first === undefined || last === undefined || last < first) return undefined;
-    return { first, last, text: t };
-  }
-  const cidr = /^([\d.]+)\/(\d{1,2})$/.exec(t);
-  if (cidr) {
-    const base = ipv4ToInt(cidr[1]);
-    const bits = Number(cidr[2]);
-    if (base === undefined || bits > 32) return undefined;
-    const size = 2 ** (32 - bits);
-    const first = Math.floor(base / size) * size;
-    return { first, last: first + size - 1, text: t };
-  }
-  return undefined;
+  const pool = parseAddressPool(text, { maskHostBits: true });
+  return pool && { first: pool.first, last: pool.last, text: text.trim() };
 }
 
 interface LivePool {
