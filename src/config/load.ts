@@ -28,7 +28,7 @@ export function parseConfig(input: unknown, source: string): HubConfig {
   }
   const parsed = HubConfigSchema.safeParse(input);
   if (!parsed.success) issues.push(...fromZodError(parsed.error, input, HubConfigSchema));
-  issues.push(...crossChecks(input));
+  issues.push(...crossChecks(input, parsed.success ? parsed.data : undefined));
   if (issues.length > 0 || !parsed.success) throw new ConfigError(source, dedupe(issues));
   return parsed.data;
 }
