@@ -34,7 +34,7 @@ export function previousRecord(previous: ReadonlyMap<string, string>): Record<st
 /** Data-moving changes between two records, as "fact: old -> new". */
 export function dataMoves(before: Record<string, string> | undefined, after: Record<string, string> | undefined): string[] {
   if (!before || !after) return [];
-  return DATA_FACTS.filter((k) => before[k] !== undefined && before[k] !== after[k]).map((k) => `${k}: ${before[k]} -> ${after[k]}`);
+  return DATA_FACTS.filter((k) => before[k] !== undefined && before[k] !== after[k]).map((k) => `${k}: ${before[k]} -> ${after[k] ?? '(not used any more)'}`);
 }
 
 export function checkDataMove(previous: ReadonlyMap<string, string>, next: readonly KubeObject[], env: NodeJS.ProcessEnv): void {

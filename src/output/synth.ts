@@ -30,6 +30,8 @@ export interface SynthOptions {
   readonly now?: Date;
   /** Write nothing; just return the files. @default false */
   readonly dryRun?: boolean;
+  /** Skip the data-move guard (diff reports moves itself). @default env HUB_ALLOW_DATA_MOVE=1 */
+  readonly allowDataMove?: boolean;
 }
 
 export interface SynthResult {
@@ -100,7 +102,7 @@ export function synthesize(opts: SynthOptions = {}): SynthResult {
     throw new UserError(`Refusing to write dist/: ${problems.length} object problem(s) found by offline validation:\n${formatProblems(problems)}`);
   }
   const previous = readDist(outdir);
-  checkDataMove(previous, apply, env);
+  if (!opts.allowDataMove) checkDataMove(previous, apply, env);
   if (!opts.dryRun) {
     writeDistAtomically(outdir, files);
     stageForCdk8sCli(outdir, files, env);

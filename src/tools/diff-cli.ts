@@ -9,6 +9,7 @@
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import { PROJECT_ROOT } from '../hub/helm-binary';
+import { dataMoves, previousRecord } from '../output/data-move';
 import { diffDists, DistDiff, summaryLine } from '../output/object-diff';
 import { isSecretFile } from '../output/manifests';
 import { synthesize } from '../output/synth';
@@ -54,7 +55,7 @@ if (require.main === module) {
       else if (args[i] === '--json') json = true;
       else throw new UserError(`Unknown argument ${args[i]}. Usage: npm run diff -- [--against REF | --dist DIR] [--json]`, 2);
     }
-    const next = synthesize({ dryRun: true });
+    const next = synthesize({ dryRun: true, allowDataMove: true });
     let before: Map<string, string>;
     let after = new Map(next.files);
     let label: string;
@@ -68,8 +69,13 @@ if (require.main === module) {
       label = `${against}:${rel}/ (Secrets not compared: they are not in git)`;
     }
     const d = diffDists(before, after);
-    if (json) process.stdout.write(`${JSON.stringify({ against: label, summary: { added: d.added.length, changed: d.changed.length, removed: d.removed.length }, ...d }, null, 2)}\n`);
-    else process.stdout.write(`${renderText(d, label)}\n`);
+    const moves = dataMoves(previousRecord(before), previousRecord(after));
+    if (json) {
+      process.stdout.write(`${JSON.stringify({ against: label, summary: { added: d.added.length, changed: d.changed.length, removed: d.removed.length }, dataMoves: moves, ...d }, null, 2)}\n`);
+    } else {
+      if (moves.length) process.stdout.write(`WARNING: data-moving change (synth and deploy need --allow-data-move):\n${moves.map((m) => `  ${m}`).join('\n')}\n\n`);
+      process.stdout.write(`${renderText(d, label)}\n`);
+    }
     return d.added.length + d.changed.length + d.removed.length > 0 ? 1 : 0;
   });
 }
