@@ -74,7 +74,11 @@ describe('npm run diff (CLI)', () => {
     assert.equal(report.summary.added, 0);
     assert.ok(report.summary.changed >= 3);
     assert.ok(report.changed.some((c: { id: string }) => c.id === 'file:values/z2jh-values.yaml'));
+    assert.deepEqual(report.dataMoves, []);
     assert.deepEqual(snapshot(env.HUB_OUTDIR!), before, 'diff writes nothing');
+    const moved = runTs('src/tools/diff-cli.ts', ['--dist', env.HUB_OUTDIR!], { ...env, HUB_CONFIG: writeConfig(cli, { ...baseConfig(), storage: { hostDirectory: '/mnt/big' } }, 'c.yaml') });
+    assert.equal(moved.status, 1, moved.stderr);
+    assert.match(moved.stdout, /^WARNING: data-moving change[\s\S]*hostDirectory: \/srv\/jupyterhub -> \/mnt\/big/m);
     const bad = runTs('src/tools/diff-cli.ts', ['--against', 'no-such-ref'], env);
     assert.equal(bad.status, 2);
   });
