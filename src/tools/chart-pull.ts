@@ -4,7 +4,8 @@
  * recorded next to the tarball and re-checked by every synth.
  */
 import { createHash } from 'node:crypto';
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as yaml from 'js-yaml';
@@ -13,9 +14,12 @@ import { cachedChartPath, CHART_NAME, CHARTS_DIR, Z2JH_REPO } from '../hub/chart
 import { resolveHelm } from '../hub/helm-binary';
 import { runCli, UserError } from '../util/errors';
 
+const execFileAsync = promisify(execFile);
+
 /** The digest index.yaml lists for a chart version. */
 export function digestFromIndex(indexYaml: string, version: string): string | undefined {
-  const index = yaml.load(indexYaml) as { entries?: Record<string, { version: string; digest?: string }[]> };
+  // Failsafe schema: every scalar a string (a digest of only digits must not become a number).
+  const index = yaml.load(indexYaml, { schema: yaml.FAILSAFE_SCHEMA }) as { entries?: Record<string, { version: string; digest?: string }[]> };
   return index?.entries?.[CHART_NAME]?.find((e) => e.version === version)?.digest;
 }
 
@@ -28,8 +32,9 @@ export async function pullChart(version: string, repo = Z2JH_REPO, chartsDir = C
   if (!expected) throw new UserError(`${repo} has no ${CHART_NAME} ${version}.`);
   fs.mkdirSync(chartsDir, { recursive: true });
   const helm = resolveHelm();
-  const r = spawnSync(helm.command, ['pull', CHART_NAME, '--repo', repo, '--version', version, '--destination', chartsDir], { encoding: 'utf8' });
-  if (r.status !== 0) throw new UserError(`helm pull failed:\n${r.stderr}`);
+  await execFileAsync(helm.command, ['pull', CHART_NAME, '--repo', repo, '--version', version, '--destination', chartsDir]).catch((e: { stderr?: string; message: string }) => {
+    throw new UserError(`helm pull failed:\n${e.stderr || e.message}`);
+  });
   const file = cachedChartPath(version, chartsDir);
   const actual = createHash('sha256').update(fs.readFileSync(file)).digest('hex');
   if (actual !== expected) {
