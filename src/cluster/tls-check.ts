@@ -6,7 +6,7 @@
 import { createPrivateKey, KeyObject, X509Certificate } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ConfigIssue } from '../config/errors';
+import { ConfigIssue, show } from '../config/errors';
 
 export interface TlsMaterial {
   readonly certPem: string;
@@ -28,8 +28,8 @@ export class TlsCheckError extends Error {
 /** A file name for a message; a "name" that holds PEM text (a pasted key) is never printed. */
 function showFile(file: string): string {
   // eslint-disable-next-line no-control-regex
-  if (/-----BEGIN|PRIVATE KEY|[\u0000-\u001f\u007f]/.test(file)) return '(hidden: not a file name)';
-  return JSON.stringify(file);
+  if (/-----BEGIN|PRIVATE KEY|[\u0000-\u001f\u007f-\u009f]/.test(file)) return '(hidden: not a file name)';
+  return show(file);
 }
 
 function readFile(file: string, field: string, issues: ConfigIssue[]): string | undefined {

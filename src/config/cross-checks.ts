@@ -5,10 +5,10 @@
  */
 import * as path from 'node:path';
 import { z } from 'zod';
-import { ConfigIssue, showValue } from './errors';
+import { ConfigIssue, show, showValue } from './errors';
 import { hubIpProblem, parseAddressPool } from './network';
 import { parseQuantity } from './quantity';
-import { Auth0Schema, ClusterSchema, HubConfigSchema, LoadBalancerSchema, SharedDataSchema, StorageSchema, UserResourcesSchema } from './schema';
+import { Auth0Schema, ClusterSchema, GpuSchema, HubConfigSchema, PRESET_RESOURCES, LoadBalancerSchema, SharedDataSchema, StorageSchema, UserResourcesSchema } from './schema';
 
 /**
  * The whole config as the schema parsed it, while crossChecks runs on an input the schema
@@ -85,7 +85,7 @@ function runCrossChecks(input: unknown): ConfigIssue[] {
     if (problem) {
       out.push({
         path: 'loadBalancer.hubIP',
-        value: JSON.stringify(lb.hubIP),
+        value: show(lb.hubIP),
         message: `${problem}; MetalLB can only give the hub an address from its pool`,
         fix: `pick a free address inside ${pool.text}, or widen loadBalancer.addressPool to include ${lb.hubIP}`,
       });
@@ -98,7 +98,7 @@ function runCrossChecks(input: unknown): ConfigIssue[] {
   const rawAuth0 = input && typeof input === 'object' ? (input as Record<string, unknown>).auth0 : undefined;
   const hasAuth0 = rawAuth0 !== null && typeof rawAuth0 === 'object' && !Array.isArray(rawAuth0);
   if (hasAuth0 && auth0.scopes !== undefined) {
-    const list = JSON.stringify(auth0.scopes); // scope names are plain [A-Za-z0-9_:.-]
+    const list = show(auth0.scopes); // scope names are plain [A-Za-z0-9_:.-]
     const scopesShown = list.length > 80 ? `${list.slice(0, 77)}...` : list;
     if (!auth0.scopes.includes('openid')) {
       out.push({
@@ -160,8 +160,8 @@ function runCrossChecks(input: unknown): ConfigIssue[] {
     if (cg !== undefined && cl !== undefined && cg > cl) {
       out.push({
         path: 'resources.cpuGuarantee',
-        value: JSON.stringify(res.cpuGuarantee),
-        message: `is more than resources.cpuLimit (${JSON.stringify(res.cpuLimit)}); Kubernetes rejects such a pod`,
+        value: show(res.cpuGuarantee),
+        message: `is more than resources.cpuLimit (${show(res.cpuLimit)}); Kubernetes rejects such a pod`,
         fix: 'lower the guarantee or raise the limit',
       });
     }
@@ -170,31 +170,31 @@ function runCrossChecks(input: unknown): ConfigIssue[] {
     if (mg !== undefined && ml !== undefined && mg > ml) {
       out.push({
         path: 'resources.memoryGuarantee',
-        value: JSON.stringify(res.memoryGuarantee),
-        message: `is more than resources.memoryLimit (${JSON.stringify(res.memoryLimit)}); Kubernetes rejects such a pod`,
+        value: show(res.memoryGuarantee),
+        message: `is more than resources.memoryLimit (${show(res.memoryLimit)}); Kubernetes rejects such a pod`,
         fix: 'lower the guarantee or raise the limit',
       });
     }
     if (ml !== undefined && ml > 2 ** 42) {
-      out.push({ path: 'resources.memoryLimit', value: JSON.stringify(res.memoryLimit), message: 'is more than 4 TiB per user, which is surely a typo', fix: 'write something like "8G"' });
+      out.push({ path: 'resources.memoryLimit', value: show(res.memoryLimit), message: 'is more than 4 TiB per user, which is surely a typo', fix: 'write something like "8G"' });
     }
     if (mg !== undefined && mg < 64 * 2 ** 20) {
-      out.push({ path: 'resources.memoryGuarantee', value: JSON.stringify(res.memoryGuarantee), message: 'is under 64 MiB: Jupyter will not start', fix: 'write something like "1G"' });
+      out.push({ path: 'resources.memoryGuarantee', value: show(res.memoryGuarantee), message: 'is under 64 MiB: Jupyter will not start', fix: 'write something like "1G"' });
     }
   }
 
   const storage = fields(StorageSchema, input, 'storage');
   {
     const p = storage.hostDirectory !== undefined ? storageDirectoryProblem(storage.hostDirectory) : undefined;
-    if (p) out.push({ path: 'storage.hostDirectory', value: JSON.stringify(storage.hostDirectory), ...p });
+    if (p) out.push({ path: 'storage.hostDirectory', value: show(storage.hostDirectory), ...p });
     for (const key of ['userCapacity', 'hubDatabaseCapacity'] as const) {
       const value = storage[key];
       if (value === undefined) continue;
       const bytes = parseQuantity(value)!;
       if (bytes > MAX_USER_STORAGE) {
-        out.push({ path: `storage.${key}`, value: JSON.stringify(storage[key]), message: 'is more than 1 PiB, which is surely a typo', fix: 'write something like "10Gi"' });
+        out.push({ path: `storage.${key}`, value: show(storage[key]), message: 'is more than 1 PiB, which is surely a typo', fix: 'write something like "10Gi"' });
       } else if (bytes < 2 ** 20) {
-        out.push({ path: `storage.${key}`, value: JSON.stringify(storage[key]), message: 'is under 1 MiB (did you forget the unit?)', fix: 'write something like "10Gi"' });
+        out.push({ path: `storage.${key}`, value: show(storage[key]), message: 'is under 1 MiB (did you forget the unit?)', fix: 'write something like "10Gi"' });
       }
     }
   }
@@ -217,9 +217,16 @@ function profileChecks(input: unknown, res: Partial<z.output<typeof UserResource
   const out: ConfigIssue[] = [];
   const profiles = whole(HubConfigSchema.shape.profiles, input, 'profiles');
   const cluster = whole(ClusterSchema.default({}), input, 'cluster');
-  if (!profiles) return out;
+  const gpu = whole(GpuSchema.default({}), input, 'gpu');
   const gpusTotal = cluster ? cluster.nodes.reduce((a, n) => a + n.gpus, 0) : undefined;
   const gpusMax = cluster ? Math.max(...cluster.nodes.map((n) => n.gpus)) : undefined;
+  const perUser = gpu?.perUser ?? 1;
+  // The GPU preset is offered by default when a node has GPUs: it must fit on one node.
+  const presetGpuUsed = profiles ? profiles.some((p) => p.preset === 'gpu' && p.gpus === undefined) : (gpusTotal ?? 0) > 0;
+  if (presetGpuUsed && gpusMax !== undefined && gpusTotal! > 0 && perUser > gpusMax) {
+    out.push({ path: 'gpu.perUser', value: String(perUser), message: `is more than any single node has (${gpusMax}): such a server could never start`, fix: `ask for at most ${gpusMax}` });
+  }
+  if (!profiles) return out;
   const seen = new Map<string, number>();
   let defaults = 0;
   profiles.forEach((p, i) => {
@@ -229,41 +236,60 @@ function profileChecks(input: unknown, res: Partial<z.output<typeof UserResource
     }
     const slug = p.name ?? (p.preset ? PRESET_NAMES[p.preset] : undefined);
     if (slug !== undefined) {
-      if (seen.has(slug)) out.push({ path: `${at}.name`, value: JSON.stringify(slug), message: `is used twice (also profiles[${seen.get(slug)}])`, fix: 'give each profile its own name' });
+      if (seen.has(slug)) out.push({ path: `${at}.name`, value: show(slug), message: `is used twice (also profiles[${seen.get(slug)}])`, fix: 'give each profile its own name' });
       else seen.set(slug, i);
     }
     if (p.default) defaults++;
-    const gpus = p.gpus ?? (p.preset === 'gpu' ? 1 : 0);
+    const gpus = p.gpus ?? (p.preset === 'gpu' ? perUser : 0);
     if (gpus > 0 && gpusTotal === 0) {
-      out.push({ path: p.gpus ? `${at}.gpus` : `${at}.preset`, value: JSON.stringify(p.gpus ?? p.preset), message: 'asks for a GPU but no node in cluster.nodes has one', fix: 'set gpus on the node that has them (cluster.nodes[].gpus) and enable the MicroK8s gpu addon, or remove this profile' });
-    } else if (gpusMax !== undefined && gpus > gpusMax && gpusTotal! > 0) {
+      out.push({ path: p.gpus ? `${at}.gpus` : `${at}.preset`, value: show(p.gpus ?? p.preset), message: 'asks for a GPU but no node in cluster.nodes has one', fix: 'set gpus on the node that has them (cluster.nodes[].gpus) and enable the MicroK8s gpu addon, or remove this profile' });
+    } else if (gpusMax !== undefined && gpus > gpusMax && gpusTotal! > 0 && p.gpus !== undefined) {
       out.push({ path: `${at}.gpus`, value: String(gpus), message: `is more than any single node has (${gpusMax})`, fix: `ask for at most ${gpusMax}` });
     }
-    const cg = p.cpuGuarantee ?? res.cpuGuarantee;
-    const cl = p.cpuLimit ?? res.cpuLimit;
+    const pr = p.preset ? PRESET_RESOURCES[p.preset] : {};
+    const cg = p.cpuGuarantee ?? pr.cpuGuarantee ?? res.cpuGuarantee;
+    const cl = p.cpuLimit ?? pr.cpuLimit ?? res.cpuLimit;
     if (cg !== undefined && cl !== undefined && parseQuantity(cg)! > parseQuantity(cl)!) {
-      out.push({ path: `${at}.cpuGuarantee`, value: JSON.stringify(cg), message: `is more than the CPU limit (${JSON.stringify(cl)}) of this profile`, fix: 'lower the guarantee or raise cpuLimit' });
+      out.push({ path: `${at}.cpuGuarantee`, value: show(cg), message: `is more than the CPU limit (${show(cl)}) of this profile`, fix: 'lower the guarantee or raise cpuLimit' });
     }
-    const mg = p.memoryGuarantee ?? res.memoryGuarantee;
-    const ml = p.memoryLimit ?? res.memoryLimit;
+    const mg = p.memoryGuarantee ?? pr.memoryGuarantee ?? res.memoryGuarantee;
+    const ml = p.memoryLimit ?? pr.memoryLimit ?? res.memoryLimit;
     if (mg !== undefined && ml !== undefined && parseQuantity(mg)! > parseQuantity(ml)!) {
-      out.push({ path: `${at}.memoryGuarantee`, value: JSON.stringify(mg), message: `is more than the memory limit (${JSON.stringify(ml)}) of this profile`, fix: 'lower the guarantee or raise memoryLimit' });
+      out.push({ path: `${at}.memoryGuarantee`, value: show(mg), message: `is more than the memory limit (${show(ml)}) of this profile`, fix: 'lower the guarantee or raise memoryLimit' });
     }
   });
   if (defaults > 1) out.push({ path: 'profiles', message: `has ${defaults} profiles marked default: true`, fix: 'mark at most one' });
   return out;
 }
 
+/** Names the chart or this program already gives to objects of the same kind. */
+export const RESERVED_SECRET_NAMES = ['hub', 'singleuser', 'image-pull-secret', 'proxy-manual-tls', 'proxy-public-tls-acme', 'auth0-client', 'hub-db-password'];
+export const RESERVED_STORAGE_CLASS_NAMES = ['jupyterhub-nfs', 'jupyterhub-mayastor', 'jupyterhub-cephfs', 'microk8s-hostpath'];
+
 function clusterChecks(input: unknown): ConfigIssue[] {
   const out: ConfigIssue[] = [];
+  const tls = whole(HubConfigSchema.shape.tls, input, 'tls');
+  if (tls?.mode === 'secret' && RESERVED_SECRET_NAMES.includes(tls.secretName)) {
+    out.push({ path: 'tls.secretName', value: show(tls.secretName), message: 'is the name of another Secret of the hub; one would replace the other', fix: 'use a name such as "jupyterhub-tls"' });
+  }
+  const storageNames = whole(StorageSchema.default({}), input, 'storage');
+  if (storageNames && RESERVED_STORAGE_CLASS_NAMES.includes(storageNames.storageClassName)) {
+    out.push({
+      path: 'storage.storageClassName', value: show(storageNames.storageClassName),
+      message: storageNames.storageClassName === 'microk8s-hostpath'
+        ? "is the hostpath-storage addon's own class; ours would replace it (and its Delete reclaim policy)"
+        : 'is the name of the StorageClass of another storage backend',
+      fix: 'use a name such as "jupyterhub-hostpath"',
+    });
+  }
   const cluster = whole(ClusterSchema.default({}), input, 'cluster');
   if (cluster) {
     const seen = new Set<string>();
     cluster.nodes.forEach((n, i) => {
-      if (seen.has(n.name)) out.push({ path: `cluster.nodes[${i}].name`, value: JSON.stringify(n.name), message: 'is listed twice', fix: 'list each node once' });
+      if (seen.has(n.name)) out.push({ path: `cluster.nodes[${i}].name`, value: show(n.name), message: 'is listed twice', fix: 'list each node once' });
       seen.add(n.name);
       if (parseQuantity(n.memory)! <= parseQuantity(cluster.reservedMemoryPerNode)!) {
-        out.push({ path: `cluster.nodes[${i}].memory`, value: JSON.stringify(n.memory), message: `leaves nothing for users after cluster.reservedMemoryPerNode (${cluster.reservedMemoryPerNode})`, fix: 'give the real memory of the machine' });
+        out.push({ path: `cluster.nodes[${i}].memory`, value: show(n.memory), message: `leaves nothing for users after cluster.reservedMemoryPerNode (${cluster.reservedMemoryPerNode})`, fix: 'give the real memory of the machine' });
       }
       if (n.cpus <= cluster.reservedCpusPerNode) {
         out.push({ path: `cluster.nodes[${i}].cpus`, value: String(n.cpus), message: `leaves nothing for users after cluster.reservedCpusPerNode (${cluster.reservedCpusPerNode})`, fix: 'give the real core count of the machine' });
@@ -272,7 +298,7 @@ function clusterChecks(input: unknown): ConfigIssue[] {
   }
   const shared = whole(SharedDataSchema.default({}), input, 'sharedData');
   if (shared?.datasets && shared.teamFolder && shared.datasetsMountPath === shared.teamFolderMountPath) {
-    out.push({ path: 'sharedData.teamFolderMountPath', value: JSON.stringify(shared.teamFolderMountPath), message: 'is the same as sharedData.datasetsMountPath', fix: 'mount them at different paths' });
+    out.push({ path: 'sharedData.teamFolderMountPath', value: show(shared.teamFolderMountPath), message: 'is the same as sharedData.datasetsMountPath', fix: 'mount them at different paths' });
   }
   out.push(...multiNodeStorageChecks(input, cluster, shared));
   return out;
@@ -292,7 +318,7 @@ function multiNodeStorageChecks(
   const nodeList = [...names].join(', ');
   for (const [field, value] of [['storage.pinHostpathToNode', storage.pinHostpathToNode], ['cluster.systemPodsOn', cluster.systemPodsOn]] as const) {
     if (value !== undefined && !names.has(value)) {
-      out.push({ path: field, value: JSON.stringify(value), message: 'is not a node in cluster.nodes', fix: `use one of: ${nodeList}` });
+      out.push({ path: field, value: show(value), message: 'is not a node in cluster.nodes', fix: `use one of: ${nodeList}` });
     }
   }
   const multi = cluster.nodes.length > 1;
@@ -307,7 +333,7 @@ function multiNodeStorageChecks(
   }
   const sqlite = !db || db.type === 'sqlite';
   if (sqlite && (storage.hubDatabase === 'nfs' || storage.hubDatabase === 'cephfs')) {
-    out.push({ path: 'storage.hubDatabase', value: JSON.stringify(storage.hubDatabase), message: 'is a network file system; SQLite\'s locking is not safe on it and the hub database can corrupt', fix: 'use hubDatabase: {type: postgres, url: ...}, or storage.hubDatabase: mayastor or hostpath' });
+    out.push({ path: 'storage.hubDatabase', value: show(storage.hubDatabase), message: 'is a network file system; SQLite\'s locking is not safe on it and the hub database can corrupt', fix: 'use hubDatabase: {type: postgres, url: ...}, or storage.hubDatabase: mayastor or hostpath' });
   } else if (sqlite && multi && storage.hubDatabase === 'hostpath' && !pinned) {
     out.push({
       path: 'hubDatabase.type', value: '"sqlite"',
@@ -325,7 +351,7 @@ function multiNodeStorageChecks(
     if (multi && !usersOnOneNode && (rwo || src.type === 'hostPath')) {
       out.push({
         path: `sharedData.${key}.${src.type === 'backend' ? 'backend' : 'type'}`,
-        value: JSON.stringify(src.type === 'backend' ? src.backend : src.type),
+        value: show(src.type === 'backend' ? src.backend : src.type),
         message: src.type === 'hostPath'
           ? `is a directory on each node's own disk: with ${n} nodes, users on different nodes would see different data`
           : `gives a ReadWriteOnce volume, which only one node can mount, but cluster.nodes has ${n} nodes`,

@@ -26,7 +26,7 @@ export function isSecretPath(path: readonly (string | number)[]): boolean {
 const KEY_MATERIAL = /PRIVATE KEY|-----BEGIN/;
 
 /** JSON.stringify plus escapes for characters that reorder or hide terminal text. */
-function quote(text: string): string {
+export function quote(text: string): string {
   // eslint-disable-next-line no-control-regex
   return JSON.stringify(text).replace(/[\u007f-\u009f\u00ad\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]/g,
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
@@ -37,6 +37,13 @@ function truncate(text: string, max = 80): string {
   let end = max - 3;
   if (/[\ud800-\udbff]/.test(text[end - 1])) end--; // do not split a surrogate pair
   return `${text.slice(0, end)}...`;
+}
+
+/** Any value, quoted and escaped for a message (control, bidi and zero-width characters shown as \\uXXXX). */
+export function show(value: unknown): string {
+  if (typeof value === 'string') return truncate(quote(value));
+  if (typeof value === 'bigint') return `${value}n`;
+  return truncate(JSON.stringify(value) ?? String(value));
 }
 
 /** A short, single-line, safe rendering of a value for an error message. */
@@ -50,6 +57,8 @@ export function showValue(value: unknown, path: readonly (string | number)[]): s
   } else if (typeof value === 'string') {
     // A URL with credentials ("postgresql://user:PASSWORD@host"): show it without the password.
     text = quote(value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/@:\s]*):[^/@\s]*@/i, '$1:(hidden)@'));
+  } else if (typeof value === 'bigint') {
+    text = `${value}n`;
   } else if (typeof value === 'number' && !Number.isFinite(value)) {
     text = String(value);
   } else {
@@ -93,11 +102,13 @@ export class ConfigError extends UserError {
 export function formatIssues(source: string, issues: readonly ConfigIssue[]): string {
   const n = issues.length;
   const lines = [`Configuration error in ${source} (${n} problem${n === 1 ? '' : 's'}):`, ''];
-  for (const i of issues) {
+  const SHOWN = 40;
+  for (const i of issues.slice(0, SHOWN)) {
     lines.push(`  ${i.path}${i.value !== undefined ? ` = ${i.value}` : ''}`);
     lines.push(`    ${i.message}`);
     if (i.fix) lines.push(`    fix: ${i.fix}`);
   }
+  if (n > SHOWN) lines.push(`  ... and ${n - SHOWN} more problems: fix these first.`);
   lines.push('', 'Nothing was written; dist/ is unchanged.');
   return lines.join('\n');
 }
@@ -205,7 +216,9 @@ export function fromZodError(err: z.ZodError, input: unknown, schema: z.ZodTypeA
         const guess = closestKey(key, known.keys);
         out.push({
           path: formatPath(path),
-          value: showValue(getAt(input, path), path),
+          // The value of a key we do not know is shown only when the key is a near miss of a
+          // known one: a misspelt secret key ("clientSecert") must not have its value printed.
+          value: guess || isSecretPath(path) ? showValue(getAt(input, path), path) : undefined,
           message: `unknown key ${shown === key ? `"${key}"` : shown}${guess ? ` (did you mean "${guess}"?)` : ''}`,
           fix: isSecretPath(path)
             ? MISPLACED_SECRET_FIX

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as yaml from 'js-yaml';
-import { ConfigError, ConfigIssue, fromZodError } from './errors';
+import { ConfigError, ConfigIssue, fromZodError, show } from './errors';
 import { crossChecks } from './cross-checks';
 import { HubConfig, HubConfigSchema } from './schema';
 import { PROJECT_ROOT } from '../util/project-root';
@@ -49,7 +49,7 @@ export function readConfigFile(file: string): unknown {
   let text: string;
   try {
     const st = fs.statSync(file);
-    if (!st.isFile()) throw new ConfigError(shown, [{ path: 'HUB_CONFIG', value: JSON.stringify(file), message: 'is not a file' }]);
+    if (!st.isFile()) throw new ConfigError(shown, [{ path: 'HUB_CONFIG', value: show(file), message: 'is not a file' }]);
     if (st.size > MAX_CONFIG_BYTES) {
       throw new ConfigError(shown, [{ path: 'HUB_CONFIG', message: `file is ${st.size} bytes; configs over 16 MiB are refused` }]);
     }
@@ -58,7 +58,7 @@ export function readConfigFile(file: string): unknown {
     if (err instanceof ConfigError) throw err;
     throw new ConfigError(shown, [{
       path: 'HUB_CONFIG',
-      value: JSON.stringify(file),
+      value: show(file),
       message: 'cannot be read (no such file, or no permission)',
       fix: 'point HUB_CONFIG at a YAML or JSON config file, e.g. HUB_CONFIG=examples/minimal.yaml',
     }]);

@@ -4,6 +4,7 @@
  *
  * Field-level rules live here; rules that relate several fields live in ./cross-checks.ts.
  */
+import * as path from 'node:path';
 import { z } from 'zod';
 import { addressPoolProblem, isIPv4 } from './network';
 import { parseQuantity } from './quantity';
@@ -11,13 +12,25 @@ import { parseQuantity } from './quantity';
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_NAME_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/i;
 
-/** An RFC 1123 label, as Kubernetes wants for namespace and release names. */
+/**
+ * Words a YAML 1.1 reader (helm's, kubectl's) turns into booleans or null when a chart writes a
+ * name unquoted, as z2jh does for release, namespace and Secret names.
+ */
+const YAML_WORDS = new Set(['y', 'n', 'yes', 'no', 'on', 'off', 'true', 'false', 'null']);
+
+/**
+ * An RFC 1123 label, as Kubernetes wants for names, that also reads back as a string when a
+ * chart template writes it unquoted: it starts with a letter ("0" or "1e3" would become numbers)
+ * and is no YAML 1.1 boolean word ("yes", "on").
+ */
 const dnsLabel = (max: number) =>
   z
     .string()
     .min(1, 'must not be empty')
     .max(max, `must be at most ${max} characters`)
-    .regex(DNS_LABEL, 'must be lower-case letters, digits and "-", starting and ending with a letter or digit');
+    .regex(DNS_LABEL, 'must be lower-case letters, digits and "-", starting and ending with a letter or digit')
+    .refine((v) => !DNS_LABEL.test(v) || /^[a-z]/.test(v), { message: 'must start with a letter (a name like "0" or "1e3" is read back as a number by YAML)' })
+    .refine((v) => !YAML_WORDS.has(v), { message: 'must not be a YAML boolean word such as "yes", "on" or "true" (charts write names unquoted)' });
 
 /** True for a fully qualified DNS name such as `hub.example.org` (no scheme, port, path or trailing dot). */
 export function isDnsName(value: string): boolean {
@@ -45,8 +58,9 @@ const quantity = (example: string) =>
     message: `must be a positive Kubernetes quantity such as "${example}"`,
   });
 
+/** C0 and C1 control characters, and the bidi and zero-width ones that make text lie on screen. */
 // eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f]/;
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]/;
 
 /** A CPU amount in cores: more than 1m (the smallest unit Kubernetes takes) and at most 1024. */
 function cpuProblem(cores: number): string | undefined {
@@ -115,7 +129,7 @@ const userName = z
   .min(1, 'must not be empty')
   .max(320, 'must be at most 320 characters')
   // eslint-disable-next-line no-control-regex
-  .refine((u) => !/[\u0000-\u001f\u007f\s]/.test(u), { message: 'must not contain spaces or control characters' });
+  .refine((u) => !/\s/.test(u) && !CONTROL.test(u), { message: 'must not contain spaces or control characters' });
 
 const imageRef = z
   .object({
@@ -259,9 +273,10 @@ export const HubDatabaseSchema = z.discriminatedUnion('type', [
       .string()
       .max(2048)
       .regex(/^postgres(ql)?:\/\/[^\s]+$/, 'must be a URL such as "postgresql://jupyterhub@db.example.org:5432/jupyterhub"')
-      .refine((u) => !/^postgres(ql)?:\/\/[^/@]*:[^/@]*@/.test(u), {
+      .refine((u) => !/^postgres(ql)?:\/\/[^/@]*:[^/@]*@/.test(u) && !/[?&][a-z]*pass(word)?=/i.test(u), {
         message: 'must not contain a password: put it in env HUB_DB_PASSWORD or .secrets/hub-db-password',
-      }),
+      })
+      .refine((u) => !CONTROL.test(u), { message: 'must not contain control characters' }),
   }).strict(),
 ]);
 
@@ -388,6 +403,19 @@ const label = (max: number) => z.string().min(1, 'must not be empty').max(max, `
 
 export const PROFILE_PRESETS = ['data-science', 'deep-learning', 'team', 'gpu'] as const;
 
+/** Resources a preset sets over `resources` (and under the profile's own fields). */
+export const PRESET_RESOURCES: Readonly<Record<(typeof PROFILE_PRESETS)[number], {
+  readonly cpuGuarantee?: number;
+  readonly cpuLimit?: number;
+  readonly memoryGuarantee?: string;
+  readonly memoryLimit?: string;
+}>> = {
+  'data-science': {},
+  'deep-learning': { memoryGuarantee: '2G', memoryLimit: '8G' },
+  team: {},
+  gpu: { cpuGuarantee: 1, cpuLimit: 4, memoryGuarantee: '4G', memoryLimit: '16G' },
+};
+
 export const ProfileSchema = z
   .object({
     /** Start from a shipped preset (its name, image and text); other fields override it. */
@@ -425,7 +453,13 @@ export const TeamImageSchema = z
     /** Offer the team image (images/team/Dockerfile) as a profile. Build it first: `npm run image:build`. @default false */
     enabled: z.boolean().default(false),
     /** Where `npm run image:build` pushes it: the MicroK8s registry addon. @default "localhost:32000/team-notebook" */
-    name: z.string().min(1).max(255).regex(/^[a-z0-9][a-z0-9._\-/:]*[a-z0-9]$/, 'must be an image name such as "localhost:32000/team-notebook"').default('localhost:32000/team-notebook'),
+    name: z
+      .string()
+      .min(1)
+      .max(255)
+      .regex(/^[a-z0-9][a-z0-9._\-/:]*[a-z0-9]$/, 'must be an image name such as "localhost:32000/team-notebook"')
+      .refine((n) => !/:[^/]*$/.test(n), { message: 'must not include a tag: put it in teamImage.tag' })
+      .default('localhost:32000/team-notebook'),
     /** Version of the team image; bump it when images/team changes. @default "2024.11.1" */
     tag: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, 'must be a tag such as "2024.11.1"').refine((t) => t !== 'latest', { message: 'must be pinned, not "latest"' }).default('2024.11.1'),
   })
@@ -440,9 +474,16 @@ const volumeSource = z.discriminatedUnion('type', [
   z.object({ type: z.literal('backend'), backend: z.enum(STORAGE_BACKENDS), size: quantity('100Gi').default('100Gi') }).strict(),
 ]);
 
-const mountPath = absolutePath.refine((p) => p !== '/home/jovyan' && !p.startsWith('/home/jovyan/work'), {
-  message: 'must not hide the home directory: use a folder such as "/home/jovyan/datasets"',
-});
+/** The normal form of an absolute path ("/a//b/./c/" -> "/a/b/c"). */
+export function normalPath(p: string): string {
+  return path.posix.normalize(p).replace(/(.)\/+$/, '$1');
+}
+
+const mountPath = absolutePath
+  .refine((p) => normalPath(p) === p, { message: 'must be a plain path without "//", "." or ".." parts or a trailing "/"' })
+  .refine((p) => p !== '/home/jovyan' && !p.startsWith('/home/jovyan/work') && p !== '/' && p !== '/home', {
+    message: 'must not hide the home directory: use a folder such as "/home/jovyan/datasets"',
+  });
 
 export const SharedDataSchema = z
   .object({

@@ -21,10 +21,13 @@ export function needsYaml11(text: string): boolean {
   return YAML11_ONLY.test(text);
 }
 
-/** Same result as cdk8s's Yaml.load (empty documents skipped), faster when safe. */
-export function loadManifests(file: string): unknown[] {
+/**
+ * Same result as cdk8s's Yaml.load (empty documents skipped), faster when safe. `slow` is
+ * cdk8s's own loader (passed in: inside withFastYaml, Yaml.load is this function).
+ */
+export function loadManifests(file: string, slow: (file: string) => unknown[] = (f) => Yaml.load(f)): unknown[] {
   const text = fs.readFileSync(file, 'utf8');
-  if (needsYaml11(text)) return Yaml.load(file);
+  if (needsYaml11(text)) return slow(file);
   return yaml.loadAll(text, undefined, { schema: yaml.CORE_SCHEMA }).filter((o) => {
     if (o === undefined || o === null) return false;
     if (Array.isArray(o)) return o.length > 0;
@@ -35,7 +38,8 @@ export function loadManifests(file: string): unknown[] {
 /** Runs `fn` (which constructs cdk8s Helm/Include objects) with the faster loader. */
 export function withFastYaml<T>(fn: () => T): T {
   const original = Yaml.load;
-  Yaml.load = (urlOrFile: string) => (fs.existsSync(urlOrFile) ? loadManifests(urlOrFile) : original.call(Yaml, urlOrFile)) as never;
+  const slow = (f: string) => original.call(Yaml, f);
+  Yaml.load = (urlOrFile: string) => (fs.existsSync(urlOrFile) ? loadManifests(urlOrFile, slow) : slow(urlOrFile)) as never;
   try {
     return fn();
   } finally {

@@ -92,7 +92,9 @@ function probe(command: string): string | undefined {
     try {
       fs.mkdirSync(path.dirname(VERSION_CACHE), { recursive: true });
       const tmp = `${VERSION_CACHE}.${process.pid}.tmp`;
-      fs.writeFileSync(tmp, JSON.stringify({ ...known, [key]: version }));
+      // Keep only entries whose binary still exists: fake or removed helms must not pile up.
+      const kept = Object.fromEntries(Object.entries(known).filter(([k]) => fs.existsSync(k.split('|')[0])));
+      fs.writeFileSync(tmp, JSON.stringify({ ...kept, [key]: version }));
       fs.renameSync(tmp, VERSION_CACHE);
     } catch {
       // read-only checkout: fine, just slower

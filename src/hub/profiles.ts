@@ -4,7 +4,7 @@
  * that override the defaults. Every profile image sits in `kubespawner_override.image`, where
  * z2jh's continuous image puller finds and pre-pulls it.
  */
-import type { HubConfig, ProfileConfig } from '../config/schema';
+import { HubConfig, PRESET_RESOURCES, ProfileConfig } from '../config/schema';
 import { parseQuantity } from '../config/quantity';
 
 /** A profile with every field decided. */
@@ -45,7 +45,7 @@ export const PRESETS: Readonly<Record<NonNullable<ProfileConfig['preset']>, Pres
     displayName: 'Deep learning (TensorFlow)',
     description: 'TensorFlow and Keras on CPU, plus everything in Data science (docker-stacks tensorflow-notebook)',
     image: () => ({ name: 'quay.io/jupyter/tensorflow-notebook', tag: '2024-05-27' }),
-    resources: { memoryGuarantee: '2G', memoryLimit: '8G' },
+    resources: PRESET_RESOURCES['deep-learning'],
   },
   team: {
     name: 'team',
@@ -59,7 +59,7 @@ export const PRESETS: Readonly<Record<NonNullable<ProfileConfig['preset']>, Pres
     description: 'TensorFlow with CUDA on an NVIDIA GPU (docker-stacks tensorflow-notebook, CUDA build)',
     image: (c) => c.gpu.image,
     gpus: (c) => c.gpu.perUser,
-    resources: { cpuGuarantee: 1, cpuLimit: 4, memoryGuarantee: '4G', memoryLimit: '16G' },
+    resources: PRESET_RESOURCES.gpu,
   },
 };
 

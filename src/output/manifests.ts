@@ -52,6 +52,14 @@ export function normalizeObjects(objects: readonly KubeObject[], opts: Normalize
     if (metadata.annotations?.['helm.sh/hook']) hooks.push(objectId(fixed));
     return fixed;
   });
+  const seen = new Set<string>();
+  const dupes = out.map(objectId).filter((id) => (seen.has(id) ? true : (seen.add(id), false)));
+  if (dupes.length > 0) {
+    throw new UserError(
+      `Two objects would have the same kind, namespace and name: ${[...new Set(dupes)].join(', ')}; kubectl would keep only one.\n` +
+        'Fix: a name in the config collides with one the chart or this program uses (tls.secretName, storage.storageClassName, claim names): rename it.',
+    );
+  }
   if (hooks.length > 0) {
     throw new UserError(
       `Helm hook objects reached the output: ${hooks.join(', ')}.\n` +
