@@ -1,15 +1,9 @@
 import { App, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { CephfsStorageClass } from './cluster/cephfs-storage-class';
 import { DeploymentRecord } from './cluster/deployment-record';
-import { HostpathProvisionerPatch } from './cluster/hostpath-provisioner-patch';
-import { HostpathStorageClass } from './cluster/hostpath-storage-class';
 import { HubNamespace } from './cluster/hub-namespace';
-import { MayastorStorageClass } from './cluster/mayastor-storage-class';
+import { HubStorage } from './cluster/hub-storage';
 import { MetalLbPool } from './cluster/metallb-pool';
-import { NfsStorageClass } from './cluster/nfs-storage-class';
-import { SharedDataClaim } from './cluster/shared-data-claim';
-import { storageClassNameFor, supportsReadWriteMany, usedBackends } from './cluster/storage-backends';
 import type { TlsMaterial } from './cluster/tls-check';
 import { TlsSecret } from './cluster/tls-secret';
 import type { HubConfig } from './config/schema';
@@ -49,44 +43,7 @@ export class HubEnvironment extends Construct {
 
     const ns = new HubNamespace(this.manifests, 'Namespace', { name: c.namespace });
 
-    // One StorageClass per backend in use; hostpath only when something lives on it.
-    const backends = usedBackends(c);
-    const reclaimPolicy = c.storage.reclaimPolicy;
-    if (backends.has('hostpath')) {
-      new HostpathStorageClass(this.manifests, 'Storage', {
-        name: c.storage.storageClassName,
-        hostDirectory: c.storage.hostDirectory,
-        reclaimPolicy,
-        usePvDirParameter: c.storage.method === 'storageClass',
-      });
-      if (c.storage.method === 'provisionerPatch') {
-        new HostpathProvisionerPatch(this.patches, 'HostpathProvisioner', { hostDirectory: c.storage.hostDirectory });
-      }
-    }
-    if (backends.has('nfs')) {
-      if (!c.storage.nfs) throw new Error('HubEnvironment: the nfs backend is used but storage.nfs is not set');
-      new NfsStorageClass(this.manifests, 'NfsStorage', { ...c.storage.nfs, name: storageClassNameFor(c, 'nfs'), reclaimPolicy });
-    }
-    if (backends.has('mayastor')) {
-      new MayastorStorageClass(this.manifests, 'MayastorStorage', { replicas: c.storage.mayastor?.replicas, name: storageClassNameFor(c, 'mayastor'), reclaimPolicy });
-    }
-    if (backends.has('cephfs')) {
-      new CephfsStorageClass(this.manifests, 'CephfsStorage', { ...(c.storage.cephfs ?? {}), name: storageClassNameFor(c, 'cephfs'), reclaimPolicy });
-    }
-    const sharedDataClaims: { datasets?: string; teamFolder?: string } = {};
-    for (const [key, claimName] of [['datasets', 'shared-datasets'], ['teamFolder', 'shared-team-folder']] as const) {
-      const src = c.sharedData[key];
-      if (src?.type !== 'backend') continue;
-      sharedDataClaims[key] = new SharedDataClaim(this.manifests, `SharedData-${key}`, {
-        name: claimName,
-        namespace: ns.name,
-        storageClassName: storageClassNameFor(c, src.backend),
-        size: src.size,
-        accessMode: supportsReadWriteMany(src.backend) ? 'ReadWriteMany' : 'ReadWriteOnce',
-      }).claimName;
-    }
-    const homesClass = storageClassNameFor(c, c.storage.homes);
-    const hubDbClass = storageClassNameFor(c, c.storage.hubDatabase);
+    const storage = new HubStorage(this.manifests, 'Storage', { config: c, namespace: ns.name, patches: this.patches });
 
     const dbSecret = c.hubDatabase.type === 'postgres'
       ? new PostgresHubDatabase(this.manifests, 'HubDatabase', { namespace: ns.name, password: props.secrets.hubDatabasePassword ?? '' }).secretName
@@ -120,9 +77,9 @@ export class HubEnvironment extends Construct {
       namespace: ns.name,
       facts: {
         namespace: ns.name,
-        storageClassName: homesClass,
-        hubDatabaseStorageClassName: c.hubDatabase.type === 'sqlite' ? hubDbClass : 'postgres',
-        ...(backends.has('hostpath') ? { hostDirectory: c.storage.hostDirectory, storageMethod: c.storage.method } : {}),
+        storageClassName: storage.homesClass,
+        hubDatabaseStorageClassName: c.hubDatabase.type === 'sqlite' ? storage.hubDatabaseClass : 'postgres',
+        ...(storage.usesHostpath ? { hostDirectory: c.storage.hostDirectory, storageMethod: c.storage.method } : {}),
         chartVersion: c.chartVersion,
       },
     });
@@ -134,9 +91,9 @@ export class HubEnvironment extends Construct {
       namespace: ns.name,
       values: buildHubValues({
         config: c,
-        storageClassName: homesClass,
-        hubDatabaseStorageClassName: hubDbClass,
-        sharedDataClaims,
+        storageClassName: storage.homesClass,
+        hubDatabaseStorageClassName: storage.hubDatabaseClass,
+        sharedDataClaims: storage.sharedDataClaims,
         hubDatabasePasswordSecret: dbSecret,
         serviceAnnotations: pool.serviceAnnotations,
         authenticatorHubConfig: auth.hubConfig,
