@@ -98,6 +98,7 @@ export class HubEnvironment extends Construct {
         serviceAnnotations: pool.serviceAnnotations,
         authenticatorHubConfig: auth.hubConfig,
         authenticatorExtraEnv: auth.hubExtraEnv,
+        authenticatorHubExtras: auth.hubExtras,
         tlsSecretName,
         secrets: props.secrets,
       }),

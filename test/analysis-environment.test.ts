@@ -132,9 +132,17 @@ describe('allowlist and admins', () => {
   it('makes admins JupyterHub admins and scales the allowlist to thousands', () => {
     const users = Array.from({ length: 5000 }, (_, i) => `user${i}@example.org`);
     const cfg = { ...baseConfig(), auth0: { ...baseConfig().auth0, allowedUsers: users, adminUsers: ['lead@example.org', 'second@example.org'] } };
-    const { values } = synthObjects('many-users', cfg);
+    const { values, objects } = synthObjects('many-users', cfg);
     const a = values.hub.config.Auth0OAuthenticator;
-    assert.equal(a.allowed_users.length, 5000);
+    // The allowlist lives in a ConfigMap the hub mounts and reads (hub.extraConfig), not in values.
+    const list = (find(objects, 'ConfigMap', 'auth0-allowlist')!.object as any).data.allowed_users as string;
+    assert.equal(list.trimEnd().split('\n').length, 5000);
+    assert.equal(a.allowed_users, undefined);
+    assert.match(values.hub.extraConfig['10-auth0-allowlist'], /c\.Auth0OAuthenticator\.allowed_users = /);
+    assert.deepEqual(values.hub.extraVolumeMounts, [{ name: 'auth0-allowlist', mountPath: '/usr/local/etc/jupyterhub/auth0-allowlist', readOnly: true }]);
+    const hub = find(objects, 'Deployment', 'hub')!.object as any;
+    assert.match(hub.spec.template.metadata.annotations['microk8s-jupyterhub/allowlist-sha256'], /^[0-9a-f]{64}$/);
+    assert.ok(hub.spec.template.spec.volumes.some((v: any) => v.configMap?.name === 'auth0-allowlist'), 'mounted into the hub');
     assert.deepEqual(a.admin_users, ['lead@example.org', 'second@example.org']);
     assert.equal(values.hub.config.JupyterHub.admin_access, true);
   });

@@ -26,11 +26,12 @@ describe('object diff', () => {
     assert.deepEqual(d.added, []);
     assert.deepEqual(d.removed, []);
     const ids = d.changed.map((c) => c.id);
-    for (const id of ['Deployment/jupyterhub/hub', 'Secret/jupyterhub/hub', 'Secret/jupyterhub/auth0-client', 'file:values/z2jh-values.yaml']) assert.ok(ids.includes(id), id);
+    for (const id of ['Deployment/jupyterhub/hub', 'Secret/jupyterhub/hub', 'Secret/jupyterhub/auth0-client', 'file:values/z2jh-values.yaml', 'ConfigMap/jupyterhub/auth0-allowlist']) assert.ok(ids.includes(id), id);
     const values = d.changed.find((c) => c.id === 'file:values/z2jh-values.yaml')!.diff;
     assert.match(values, /^-      capacity: 10Gi$/m);
     assert.match(values, /^\+      capacity: 25Gi$/m);
-    assert.match(values, /^\+ +- new@example\.org$/m);
+    const allow = d.changed.find((c) => c.id === 'ConfigMap/jupyterhub/auth0-allowlist')!.diff;
+    assert.match(allow, /new@example\.org/);
     assert.equal(summaryLine(d), `0 added, ${d.changed.length} changed, 0 removed`);
   });
 

@@ -40,8 +40,11 @@ export function writeConfig(dir: string, config: unknown, name = 'config.yaml'):
 
 /** Environment for a hermetic synth: fixture chart, private secret store and output folder. */
 export function synthEnv(work: string, extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  const shell: NodeJS.ProcessEnv = { ...process.env };
+  // Hermetic: nothing from the developer's shell changes what a test synthesizes.
+  for (const k of ['CDK8S_OUTDIR', 'HUB_ALLOW_DATA_MOVE', 'HUB_ALLOW_KINDS', 'HUB_DB_PASSWORD', 'HUB_CONFIG', 'KUBECTL']) delete shell[k];
   const env: NodeJS.ProcessEnv = {
-    ...process.env,
+    ...shell,
     Z2JH_CHART: FIXTURE_CHART,
     HUB_SECRETS_DIR: path.join(work, 'secrets'),
     HUB_OUTDIR: path.join(work, 'dist'),
@@ -49,7 +52,6 @@ export function synthEnv(work: string, extra: Record<string, string | undefined>
     AUTH0_CLIENT_SECRET: SENTINELS.auth0,
     ...extra,
   };
-  delete env.CDK8S_OUTDIR;
   for (const [k, v] of Object.entries(extra)) if (v === undefined) delete env[k];
   return env;
 }

@@ -164,7 +164,9 @@ describe('full example (examples/full.yaml)', () => {
     assert.deepEqual(values.singleuser.memory, { guarantee: '2G', limit: '8G' });
     assert.deepEqual(values.cull, { ...values.cull, enabled: true, timeout: 7200 });
     assert.deepEqual(values.hub.config.Auth0OAuthenticator.scope, ['openid', 'email', 'profile']);
-    assert.deepEqual(values.hub.config.Auth0OAuthenticator.allowed_users, ['analyst1@example.org', 'analyst2@example.org']);
+    const allow = find(objects, 'ConfigMap', 'auth0-allowlist')!.object as any;
+    assert.equal(allow.data.allowed_users, 'analyst1@example.org\nanalyst2@example.org\n');
+    assert.equal(values.hub.config.Auth0OAuthenticator.allowed_users, undefined, 'the allowlist is not in Helm values');
     assert.equal(values.Release.Name, 'team-hub');
     for (const { object: o } of objects) {
       if (!isClusterScoped(o.kind) && !o.apiVersion.startsWith('metallb.io/')) assert.equal(o.metadata.namespace, 'analytics');

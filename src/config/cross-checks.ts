@@ -134,6 +134,14 @@ function runCrossChecks(input: unknown): ConfigIssue[] {
       });
     }
     // JupyterHub lower-cases user names, so "A@x.org" and "a@x.org" are the same user.
+    const allowlistBytes = auth0.allowedUsers.reduce((n, u) => n + Buffer.byteLength(u) + 1, 0);
+    if (allowlistBytes > 900 * 1024) {
+      out.push({
+        path: 'auth0.allowedUsers', value: `[list of ${auth0.allowedUsers.length}]`,
+        message: `takes ${allowlistBytes} bytes; the allowlist ConfigMap holds at most about 900 KiB (Kubernetes limits objects to 1 MiB)`,
+        fix: 'use an Auth0 role or organization for large groups, or allowAll with Auth0 sign-ups disabled',
+      });
+    }
     for (const list of ['allowedUsers', 'adminUsers'] as const) {
       const seen = new Map<string, number>();
       auth0[list]!.forEach((u, i) => {

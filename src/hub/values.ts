@@ -24,6 +24,13 @@ export interface HubValuesInputs {
   /** From Auth0Authenticator. */
   readonly authenticatorHubConfig: Record<string, unknown>;
   readonly authenticatorExtraEnv: Record<string, unknown>;
+  /** Volumes, mounts, extraConfig and pod annotations the authenticator needs on the hub. */
+  readonly authenticatorHubExtras?: {
+    readonly extraVolumes: Record<string, unknown>[];
+    readonly extraVolumeMounts: Record<string, unknown>[];
+    readonly extraConfig: Record<string, string>;
+    readonly annotations: Record<string, string>;
+  };
   /** Name of the kubernetes.io/tls Secret when tls.mode is "secret". */
   readonly tlsSecretName?: string;
   readonly secrets: Pick<HubSecrets, 'proxySecretToken' | 'cookieSecret' | 'cryptKeeperKey'>;
@@ -121,6 +128,7 @@ export function buildHubValues(i: HubValuesInputs): Record<string, unknown> {
       },
       cookieSecret: i.secrets.cookieSecret,
       extraEnv: { ...i.authenticatorExtraEnv, ...pgEnv },
+      ...(i.authenticatorHubExtras ? structuredClone(i.authenticatorHubExtras) : {}),
       activeServerLimit: activeServerLimit(c),
       resources: structuredClone(SYSTEM_RESOURCES.hub),
       db: databaseValues(i),
