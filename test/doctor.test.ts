@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { parseConfig } from '../src/config/load';
@@ -12,12 +13,24 @@ import {
   Check, DirectoryInfo, doctor, formatChecklist, imageTagVersion, parseMetalLbRange, parseMicrok8sStatus,
   parseMicrok8sVersion, Probe, readOnlyMountIn, runChecks, systemProbe,
 } from '../src/tools/doctor';
+import { storageDirectoryProblem } from '../src/config/cross-checks';
 import { baseConfig, ROOT, runTs, SENTINELS, tmpdir, writeConfig } from './helpers';
 
 const work = tmpdir('mk8s-jh-doctor-');
-// Storage directories may not live under /tmp (the config refuses it): they go to the gitignored .cache/.
-fs.mkdirSync(path.join(ROOT, '.cache'), { recursive: true });
-const disk = fs.mkdtempSync(path.join(ROOT, '.cache', 'doctor-test-'));
+// Storage directories may not live under /tmp (the config refuses it), and the checkout itself
+// may sit there (CI clones anywhere): use the first writable place the config accepts.
+const diskBase = [path.join(ROOT, '.cache'), '/var/tmp', os.homedir()].find((d) => {
+  if (storageDirectoryProblem(d)) return false;
+  try {
+    fs.mkdirSync(d, { recursive: true });
+    fs.accessSync(d, fs.constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+});
+if (!diskBase) throw new Error('no writable directory outside /tmp for the doctor tests');
+const disk = fs.mkdtempSync(path.join(diskBase, 'mk8s-jh-doctor-test-'));
 after(() => {
   fs.rmSync(work, { recursive: true, force: true });
   fs.rmSync(disk, { recursive: true, force: true });
