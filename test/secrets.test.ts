@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { loadHubSecrets, rotateSecret, storeFile } from '../src/secrets/store';
+import { loadHubSecrets, rotateSecret, storeFile } from '../src/secret-store/store';
 import { synthesize } from '../src/output/synth';
 import { baseConfig, find, readObjects, runTs, synthEnv, tmpdir, writeConfig } from './helpers';
 

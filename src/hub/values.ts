@@ -5,7 +5,7 @@
  */
 import type { HubConfig } from '../config/schema';
 import { parseQuantity } from '../config/quantity';
-import type { HubSecrets } from '../secrets/store';
+import type { HubSecrets } from '../secret-store/store';
 import { activeServerLimit, SYSTEM_RESOURCES } from '../cluster/capacity';
 import { profileList, resolveProfiles } from './profiles';
 

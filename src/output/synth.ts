@@ -11,7 +11,7 @@ import { loadConfig, LoadedConfig } from '../config/load';
 import { resolveChartSource } from '../hub/chart-source';
 import { PROJECT_ROOT, resolveHelm } from '../hub/helm-binary';
 import { HubEnvironment } from '../hub-environment';
-import { HubSecrets, loadHubSecrets } from '../secrets/store';
+import { HubSecrets, loadHubSecrets } from '../secret-store/store';
 import { checkDataMove } from './data-move';
 import { KubeObject } from './kube-object';
 import { findLeaks } from './leak-check';

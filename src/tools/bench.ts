@@ -19,7 +19,7 @@ import { resolveChartSource } from '../hub/chart-source';
 import { PROJECT_ROOT, resolveHelm } from '../hub/helm-binary';
 import { HubEnvironment } from '../hub-environment';
 import { KUBE_VERSION, withPrivateTmpdir } from '../hub/jupyterhub-chart';
-import { loadHubSecrets } from '../secrets/store';
+import { loadHubSecrets } from '../secret-store/store';
 import { runCli } from '../util/errors';
 
 const FIXTURE = path.join(PROJECT_ROOT, 'test', 'fixtures', 'z2jh-fixture');

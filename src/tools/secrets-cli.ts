@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadConfig } from '../config/load';
-import { GENERATED_SECRET_NAMES, GeneratedSecretName, rotateSecret, secretsDir, storeFile } from '../secrets/store';
+import { GENERATED_SECRET_NAMES, GeneratedSecretName, rotateSecret, secretsDir, storeFile } from '../secret-store/store';
 import { runCli, UserError } from '../util/errors';
 
 const EFFECT: Record<GeneratedSecretName, string> = {
