@@ -243,6 +243,7 @@ const rows: Row[] = [
   { name: 'hubDatabase not a mapping', mutate: (c) => { c.hubDatabase = 'postgres'; }, path: 'hubDatabase', value: '"postgres"' },
   { name: 'hubDatabase.type unknown', mutate: (c) => { c.hubDatabase = { type: 'mysql' }; }, path: 'hubDatabase.type', value: '"mysql"' },
   { name: 'hubDatabase.url with a password', mutate: (c) => { c.hubDatabase = { type: 'postgres', url: 'postgresql://hub:SENTINEL-db-pw@db:5432/hub' }; }, path: 'hubDatabase.url', says: /must not contain a password/, never: ['SENTINEL-db-pw'] },
+  { name: 'hubDatabase.url with a password holding a slash', mutate: (c) => { c.hubDatabase = { type: 'postgres', url: 'postgresql://hub:SENTINEL/db-pw@db:5432/hub' }; }, path: 'hubDatabase.url', says: /must not contain a password/, never: ['SENTINEL/db-pw'] },
   { name: 'capacity not a mapping', mutate: (c) => { c.capacity = 3; }, path: 'capacity', value: '3' },
   { name: 'capacity.activeServerLimit zero', mutate: (c) => { c.capacity = { activeServerLimit: 0 }; }, path: 'capacity.activeServerLimit', value: '0' },
   { name: 'capacity.expectedUsers fractional', mutate: (c) => { c.capacity = { expectedUsers: 2.5 }; }, path: 'capacity.expectedUsers', value: '2.5' },

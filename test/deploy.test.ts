@@ -22,12 +22,12 @@ function synthInto(name: string, config: unknown, extra: Record<string, string |
 function fakeKubectl(dir: string, answers: { record?: object; live?: object[] }): string {
   const log = path.join(dir, 'kubectl.log');
   const script = path.join(dir, 'kubectl');
-  fs.writeFileSync(path.join(dir, 'record.json'), answers.record ? JSON.stringify(answers.record) : '');
+  fs.writeFileSync(path.join(dir, 'record.json'), JSON.stringify({ items: answers.record ? [answers.record] : [] }));
   fs.writeFileSync(path.join(dir, 'live.json'), JSON.stringify({ items: answers.live ?? [] }));
   fs.writeFileSync(script, `#!/bin/sh
 echo "$*" >> ${log}
 case "$*" in
-  *"get configmap microk8s-jupyterhub-state"*) cat ${path.join(dir, 'record.json')} ;;
+  *"metadata.name=microk8s-jupyterhub-state"*) cat ${path.join(dir, 'record.json')} ;;
   "get "*|*" get "*) cat ${path.join(dir, 'live.json')} ;;
 esac
 exit 0
@@ -69,6 +69,9 @@ describe('deploy against a (fake) cluster', () => {
       { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'claim-alice', namespace: 'jupyterhub' } },
       { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'old' } },
       { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'hub', namespace: 'jupyterhub' } },
+      // another hub with the same release name in another namespace: not ours
+      { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'hub', namespace: 'staging' } },
+      { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'hub', namespace: 'staging' } },
     ];
     const kubectl = fakeKubectl(s.dir, { live: stale });
     const out: string[] = [];
@@ -86,6 +89,21 @@ describe('deploy against a (fake) cluster', () => {
     assert.throws(() => run(false), /hostDirectory: \/old\/place -> \/srv\/jupyterhub[\s\S]*--allow-data-move/);
     assert.ok(!fs.readFileSync(path.join(s.dir, 'kubectl.log'), 'utf8').includes('apply'), 'nothing applied');
     assert.equal(run(true), 0);
+  });
+
+  it('refuses a namespace change recorded in the cluster', () => {
+    const s = synthInto('ns-move', baseConfig());
+    const record = { metadata: { namespace: 'old-hub' }, data: { namespace: 'old-hub', storageClassName: 'jupyterhub-hostpath', hostDirectory: '/srv/jupyterhub', storageMethod: 'storageClass' } };
+    const kubectl = fakeKubectl(s.dir, { record });
+    assert.throws(() => deploy({ dir: s.dist, dryRun: false, allowDataMove: false, env: { KUBECTL: kubectl }, out: () => {} }), /namespace: old-hub -> jupyterhub/);
+  });
+
+  it('refuses a dist/ without its Secrets file (as checked out from git): it would prune the live ones', () => {
+    const s = synthInto('no-secrets', baseConfig());
+    fs.rmSync(path.join(s.dist, '02-secrets.secret.yaml'));
+    const kubectl = fakeKubectl(s.dir, {});
+    assert.throws(() => deploy({ dir: s.dist, dryRun: false, allowDataMove: false, env: { KUBECTL: kubectl }, out: () => {} }), /has no 02-secrets\.secret\.yaml/);
+    assert.equal(fs.existsSync(path.join(s.dir, 'kubectl.log')), false, 'kubectl never ran');
   });
 
   it('refuses placeholder secrets', () => {

@@ -50,6 +50,13 @@ describe('object diff', () => {
     assert.deepEqual(d3.removed, ['patch:Deployment/kube-system/hostpath-provisioner']);
   });
 
+  it('sees no change between real and placeholder secrets once Secrets and their checksums are left out (CI against git)', () => {
+    const ph = synthesize({ env: { ...envA, HUB_SECRETS: 'placeholder', AUTH0_CLIENT_SECRET: undefined }, dryRun: true });
+    const noSecrets = (m: ReadonlyMap<string, string>) => new Map([...m].filter(([n]) => !n.endsWith('.secret.yaml')));
+    assert.notEqual(summaryLine(diffDists(noSecrets(a.files), noSecrets(ph.files))), '0 added, 0 changed, 0 removed', 'checksums differ');
+    assert.equal(summaryLine(diffDists(noSecrets(a.files), noSecrets(ph.files), { ignoreSecretChecksums: true })), '0 added, 0 changed, 0 removed');
+  });
+
   it('is empty for identical trees', () => {
     assert.equal(summaryLine(diffDists(a.files, a.files)), '0 added, 0 changed, 0 removed');
   });
@@ -82,6 +89,8 @@ describe('npm run diff (CLI)', () => {
     assert.match(moved.stdout, /^WARNING: data-moving change[\s\S]*hostDirectory: \/srv\/jupyterhub -> \/mnt\/big/m);
     const bad = runTs('src/tools/diff-cli.ts', ['--against', 'no-such-ref'], env);
     assert.equal(bad.status, 2);
+    const badConfig = runTs('src/tools/diff-cli.ts', ['--dist', env.HUB_OUTDIR!], { ...env, HUB_CONFIG: path.join(cli, 'missing.yaml') });
+    assert.equal(badConfig.status, 2, 'a config error is "could not compare", not "changes"');
   });
 });
 

@@ -316,3 +316,14 @@ describe('the commands users run', () => {
     assert.doesNotMatch(r.stderr, /^\s+at /m);
   });
 });
+
+describe('an interrupted swap', () => {
+  it('is repaired by the next synth: the previous dist/ comes back before anything is compared', () => {
+    const r = synthCase('swap', baseConfig());
+    const before = snapshot(r.dist);
+    fs.renameSync(r.dist, path.join(r.dir, '.dist-old-crashed'));
+    const moved = { ...baseConfig(), storage: { hostDirectory: '/mnt/elsewhere' } };
+    assert.throws(() => synthesize({ env: { ...r.env, HUB_CONFIG: writeConfig(r.dir, moved, 'moved.yaml') } }), /hostDirectory/, 'the data-move guard still sees the old dist/');
+    assert.deepEqual(snapshot(r.dist), before);
+  });
+});

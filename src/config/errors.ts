@@ -56,7 +56,7 @@ export function showValue(value: unknown, path: readonly (string | number)[]): s
     text = Array.isArray(value) ? `[list of ${value.length}]` : '{…}';
   } else if (typeof value === 'string') {
     // A URL with credentials ("postgresql://user:PASSWORD@host"): show it without the password.
-    text = quote(value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/@:\s]*):[^/@\s]*@/i, '$1:(hidden)@'));
+    text = quote(value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/@:\s]*):[^@\s]*@/i, '$1:(hidden)@'));
   } else if (typeof value === 'bigint') {
     text = `${value}n`;
   } else if (typeof value === 'number' && !Number.isFinite(value)) {

@@ -260,6 +260,16 @@ export const StorageSchema = z
   })
   .strict();
 
+/** True when a URL carries a password in its user info ("scheme://user:pass@host"), however odd the password. */
+export function urlHasPassword(u: string): boolean {
+  try {
+    if (new URL(u).password !== '') return true;
+  } catch {
+    // not parseable: fall back to the shape
+  }
+  return /^[a-z][a-z0-9+.-]*:\/\/[^@]*:[^@]*@/i.test(u);
+}
+
 export const HubDatabaseSchema = z.discriminatedUnion('type', [
   z.object({
     /** SQLite on a volume (storage.hubDatabase backend). One node, or a pinned hub. */
@@ -273,7 +283,7 @@ export const HubDatabaseSchema = z.discriminatedUnion('type', [
       .string()
       .max(2048)
       .regex(/^postgres(ql)?:\/\/[^\s]+$/, 'must be a URL such as "postgresql://jupyterhub@db.example.org:5432/jupyterhub"')
-      .refine((u) => !/^postgres(ql)?:\/\/[^/@]*:[^/@]*@/.test(u) && !/[?&][a-z]*pass(word)?=/i.test(u), {
+      .refine((u) => !urlHasPassword(u) && !/[?&][a-z]*pass(word)?=/i.test(u), {
         message: 'must not contain a password: put it in env HUB_DB_PASSWORD or .secrets/hub-db-password',
       })
       .refine((u) => !CONTROL.test(u), { message: 'must not contain control characters' }),

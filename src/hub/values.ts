@@ -200,5 +200,8 @@ export function redactHubValues(values: Record<string, unknown>): Record<string,
     for (const k of p.slice(0, -1)) cur = cur?.[k] as Record<string, unknown> | undefined;
     if (cur && p[p.length - 1] in cur) cur[p[p.length - 1]] = '(secret)';
   }
+  // The schema refuses credentials in hubDatabase.url; keep the committed file safe regardless.
+  const db = (copy.hub as { db?: { url?: unknown } } | undefined)?.db;
+  if (db && typeof db.url === 'string') db.url = db.url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^@/:]*):[^@]*@/i, '$1:(secret)@');
   return copy;
 }

@@ -102,9 +102,33 @@ export function unifiedDiff(a: readonly string[], b: readonly string[], labelA: 
   return out.join('\n');
 }
 
-export function diffDists(before: ReadonlyMap<string, string>, after: ReadonlyMap<string, string>): DistDiff {
+/** Pod-template annotations the chart computes from secret values. */
+export const SECRET_CHECKSUMS = ['checksum/secret', 'checksum/auth-token', 'checksum/proxy-secret'];
+
+/** A copy without the secret-derived checksum annotations (they differ between real and placeholder secrets). */
+function maskChecksums(o: KubeObject | undefined): KubeObject | undefined {
+  const ann = (o as { spec?: { template?: { metadata?: { annotations?: Record<string, string> } } } } | undefined)?.spec?.template?.metadata?.annotations;
+  if (!o || !ann || !SECRET_CHECKSUMS.some((k) => k in ann)) return o;
+  const copy = structuredClone(o) as KubeObject & { spec: { template: { metadata: { annotations: Record<string, string> } } } };
+  for (const k of SECRET_CHECKSUMS) if (k in ann) copy.spec.template.metadata.annotations[k] = '(hash of secrets: not compared)';
+  return copy;
+}
+
+export interface DiffOptions {
+  /**
+   * Ignore the chart's checksum annotations of secret values: use when the two sides were made
+   * with different secrets (CI's placeholders against a developer's real ones).
+   * @default false
+   */
+  readonly ignoreSecretChecksums?: boolean;
+}
+
+export function diffDists(before: ReadonlyMap<string, string>, after: ReadonlyMap<string, string>, opts: DiffOptions = {}): DistDiff {
   const a = parseObjects(before);
   const b = parseObjects(after);
+  if (opts.ignoreSecretChecksums) {
+    for (const m of [a, b]) for (const [id, o] of m) m.set(id, maskChecksums(o)!);
+  }
   const added = [...b.keys()].filter((id) => !a.has(id)).sort();
   const removed = [...a.keys()].filter((id) => !b.has(id)).sort();
   const changed: ObjectChange[] = [];

@@ -17,7 +17,7 @@ import { KubeObject } from './kube-object';
 import { findLeaks } from './leak-check';
 import { isSecretFile, layoutFiles, normalizeObjects } from './manifests';
 import { formatProblems, validateFiles } from './validate';
-import { readDist, writeDistAtomically } from './write-dist';
+import { readDist, recoverInterruptedSwap, writeDistAtomically } from './write-dist';
 import { UserError } from '../util/errors';
 
 export const DEFAULT_OUTDIR = path.join(PROJECT_ROOT, 'dist');
@@ -101,6 +101,7 @@ export function synthesize(opts: SynthOptions = {}): SynthResult {
   if (problems.length > 0) {
     throw new UserError(`Refusing to write dist/: ${problems.length} object problem(s) found by offline validation:\n${formatProblems(problems)}`);
   }
+  if (!opts.dryRun) recoverInterruptedSwap(outdir);
   const previous = readDist(outdir);
   if (!opts.allowDataMove) checkDataMove(previous, apply, env);
   if (!opts.dryRun) {

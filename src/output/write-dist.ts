@@ -10,6 +10,7 @@ import { isSecretFile } from './manifests';
 export function writeDistAtomically(outdir: string, files: ReadonlyMap<string, string>): void {
   const parent = path.dirname(path.resolve(outdir));
   fs.mkdirSync(parent, { recursive: true });
+  recoverInterruptedSwap(outdir);
   const tmp = fs.mkdtempSync(path.join(parent, '.dist-new-'));
   fs.chmodSync(tmp, 0o755);
   try {
@@ -36,6 +37,17 @@ export function writeDistAtomically(outdir: string, files: ReadonlyMap<string, s
     throw err;
   }
   fs.rmSync(old, { recursive: true, force: true });
+}
+
+/**
+ * A crash between the two renames below leaves no dist/ but a `.dist-old-*` beside it: put the
+ * previous dist/ back before anything else happens.
+ */
+export function recoverInterruptedSwap(outdir: string): void {
+  if (fs.existsSync(outdir)) return;
+  const parent = path.dirname(path.resolve(outdir));
+  const old = fs.readdirSync(parent).filter((n) => n.startsWith('.dist-old-')).sort();
+  if (old.length > 0) fs.renameSync(path.join(parent, old[old.length - 1]), outdir);
 }
 
 /** Reads a dist/ folder back: relative path -> content (YAML files only, recursively). */

@@ -77,11 +77,18 @@ export function planDeploy(i: DeployPlanInput): DeployPlan {
   return { commands, listForPrune, release, namespace: ns };
 }
 
-/** Objects found in the cluster that dist/ no longer has, minus kinds never pruned. */
+/**
+ * Objects found in the cluster that dist/ no longer has, minus kinds never pruned, and only in
+ * the namespaces this dist/ owns (its own and, for MetalLB pools, metallb-system): another hub
+ * with the same release name in another namespace is not ours to delete.
+ */
 export function pruneCandidates(live: readonly KubeObject[], wanted: readonly KubeObject[]): KubeObject[] {
   const key = (o: KubeObject) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
   const keep = new Set(wanted.map(key));
-  return live.filter((o) => !keep.has(key(o)) && !NEVER_PRUNE.has(o.kind) && PRUNABLE_RESOURCES[o.kind] !== undefined);
+  const owned = new Set(wanted.map((o) => o.metadata.namespace).filter((n): n is string => !!n));
+  return live.filter((o) =>
+    !keep.has(key(o)) && !NEVER_PRUNE.has(o.kind) && PRUNABLE_RESOURCES[o.kind] !== undefined &&
+    (o.metadata.namespace === undefined || owned.has(o.metadata.namespace)));
 }
 
 export function deleteCommand(kubectl: readonly string[], o: KubeObject): string[] {
@@ -122,16 +129,25 @@ export function deploy(o: DeployOptions): number {
     throw new UserError(`Refusing to deploy: ${o.dir} holds placeholder secrets (${placeholders.map((x) => x.metadata.name).join(', ')}).\n` +
       'Fix: set AUTH0_CLIENT_SECRET (or .secrets/auth0-client-secret), make sure .secrets/ is present, and synth again.');
   }
+  // Secrets are gitignored: a dist/ checked out from git has none. Applying it would prune the
+  // live hub Secret (cookie secret, crypt key) and log everyone out.
+  if (!files.has(FILES.secrets)) {
+    throw new UserError(`Refusing to deploy: ${o.dir} has no ${FILES.secrets} (Secrets are never committed).\n` +
+      'Fix: synth on the machine that holds .secrets/ (and AUTH0_CLIENT_SECRET), then deploy from there.');
+  }
   const kubectl = kubectlCommand(o.env);
   const plan = planDeploy({ dir: o.dir, kubectl, objects, hasPatch: files.has(FILES.provisionerPatch) });
 
-  // The cluster's own record of where homes live: a change there needs --allow-data-move.
-  const recordCmd = [...kubectl, '--namespace', plan.namespace, 'get', 'configmap', DEPLOYMENT_RECORD_NAME, '--ignore-not-found', '--output', 'json'];
+  // The cluster's own record of where homes live, in whatever namespace it is: a change of it
+  // (namespace included) needs --allow-data-move.
+  const recordCmd = [...kubectl, 'get', 'configmaps', '--all-namespaces', '--selector', pruneSelector(plan.release),
+    '--field-selector', `metadata.name=${DEPLOYMENT_RECORD_NAME}`, '--output', 'json'];
   o.out(`$ ${quote(recordCmd)}`);
   if (!o.dryRun) {
     const r = spawnSync(recordCmd[0], recordCmd.slice(1), { encoding: 'utf8' });
     if (r.error || r.status !== 0) throw new UserError(`${quote(recordCmd)} failed: ${r.error?.message ?? r.stderr.trim()}\nIs MicroK8s running? Try \`npm run doctor\`.`);
-    const live = r.stdout.trim() ? (JSON.parse(r.stdout) as { data?: Record<string, string> }).data : undefined;
+    const items = r.stdout.trim() ? ((JSON.parse(r.stdout) as { items?: { data?: Record<string, string> }[] }).items ?? []) : [];
+    const live = items[0]?.data;
     const next = (objects.find((x) => x.kind === 'ConfigMap' && x.metadata.name === DEPLOYMENT_RECORD_NAME) as { data?: Record<string, string> } | undefined)?.data;
     const moves = dataMoves(live, next);
     if (moves.length > 0 && !o.allowDataMove) {

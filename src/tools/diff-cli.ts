@@ -55,7 +55,14 @@ if (require.main === module) {
       else if (args[i] === '--json') json = true;
       else throw new UserError(`Unknown argument ${args[i]}. Usage: npm run diff -- [--against REF | --dist DIR] [--json]`, 2);
     }
-    const next = synthesize({ dryRun: true, allowDataMove: true });
+    let next;
+    try {
+      next = synthesize({ dryRun: true, allowDataMove: true });
+    } catch (err) {
+      // Documented: 2 means "could not compare", never "changes".
+      if (err instanceof UserError) throw new UserError(err.message, 2);
+      throw err;
+    }
     let before: Map<string, string>;
     let after = new Map(next.files);
     let label: string;
@@ -68,7 +75,8 @@ if (require.main === module) {
       after = new Map([...after].filter(([n]) => !isSecretFile(n)));
       label = `${against}:${rel}/ (Secrets not compared: they are not in git)`;
     }
-    const d = diffDists(before, after);
+    // Against git, Secrets are absent and the secret checksums may come from other secrets.
+    const d = diffDists(before, after, { ignoreSecretChecksums: !distDir });
     const moves = dataMoves(previousRecord(before), previousRecord(after));
     if (json) {
       process.stdout.write(`${JSON.stringify({ against: label, summary: { added: d.added.length, changed: d.changed.length, removed: d.removed.length }, dataMoves: moves, ...d }, null, 2)}\n`);
