@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import * as yaml from 'js-yaml';
 import { extractFromTgz } from '../util/archive';
 import { UserError } from '../util/errors';
-import { PROJECT_ROOT } from './helm-binary';
+import { PROJECT_ROOT } from '../util/project-root';
 
 export const Z2JH_REPO = 'https://hub.jupyter.org/helm-chart/';
 export const CHART_NAME = 'jupyterhub';

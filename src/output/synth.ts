@@ -9,7 +9,8 @@ import { readTlsMaterial, resolveConfigPath, TlsCheckError, TlsMaterial } from '
 import { ConfigError } from '../config/errors';
 import { loadConfig, LoadedConfig } from '../config/load';
 import { resolveChartSource } from '../hub/chart-source';
-import { PROJECT_ROOT, resolveHelm } from '../hub/helm-binary';
+import { resolveHelm } from '../hub/helm-binary';
+import { PROJECT_ROOT } from '../util/project-root';
 import { HubEnvironment } from '../hub-environment';
 import { HubSecrets, loadHubSecrets } from '../secret-store/store';
 import { checkDataMove } from './data-move';

@@ -8,7 +8,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
-import { PROJECT_ROOT } from '../hub/helm-binary';
+import { PROJECT_ROOT } from '../util/project-root';
 import { dataMoves, previousRecord } from '../output/data-move';
 import { diffDists, DistDiff, summaryLine } from '../output/object-diff';
 import { isSecretFile } from '../output/manifests';

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { loadConfig } from '../config/load';
 import type { HubConfig } from '../config/schema';
-import { PROJECT_ROOT } from '../hub/helm-binary';
+import { PROJECT_ROOT } from '../util/project-root';
 import { imageString } from '../hub/profiles';
 import { runCli, UserError } from '../util/errors';
 

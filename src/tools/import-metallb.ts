@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as yaml from 'js-yaml';
-import { PROJECT_ROOT } from '../hub/helm-binary';
+import { PROJECT_ROOT } from '../util/project-root';
 import { runCli, UserError } from '../util/errors';
 
 const DEFAULT_CRDS = ['metallb.io_ipaddresspools.yaml', 'metallb.io_l2advertisements.yaml']
