@@ -4,18 +4,20 @@
  * openAPIV3Schema of each kind, which `npm run validate` checks MetalLB objects against.
  * Input: ../shared/reference/metallb-v0.13.10/ or the CRD files given as arguments.
  */
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as yaml from 'js-yaml';
 import { PROJECT_ROOT } from '../util/project-root';
+import { parseCliArgs } from '../util/cli-args';
+import { orThrow, runSync } from '../util/command';
 import { runCli, UserError } from '../util/errors';
 
 const DEFAULT_CRDS = ['metallb.io_ipaddresspools.yaml', 'metallb.io_l2advertisements.yaml']
   .map((f) => path.resolve(PROJECT_ROOT, '..', 'shared', 'reference', 'metallb-v0.13.10', f));
 
 runCli(() => {
-  const files = process.argv.slice(2).length ? process.argv.slice(2) : DEFAULT_CRDS;
+  const { positionals } = parseCliArgs({ usage: 'npm run import:metallb [-- CRD.yaml...]', options: {}, allowPositionals: true });
+  const files = positionals.length ? positionals : DEFAULT_CRDS;
   const missing = files.filter((f) => !fs.existsSync(f));
   if (missing.length) throw new UserError(`CRD files not found: ${missing.join(', ')}`);
   const combined = path.join(PROJECT_ROOT, '.cache', 'metallb-crds.yaml');
@@ -25,7 +27,7 @@ runCli(() => {
   const cdk8sYaml = path.join(PROJECT_ROOT, 'cdk8s.yaml');
   const saved = fs.readFileSync(cdk8sYaml, 'utf8');
   try {
-    execFileSync('npx', ['cdk8s', 'import', combined, '--output', 'imports', '--language', 'typescript'], { cwd: PROJECT_ROOT, stdio: 'inherit' });
+    orThrow(runSync(['npx', 'cdk8s', 'import', combined, '--output', 'imports', '--language', 'typescript'], { cwd: PROJECT_ROOT, output: 'inherit', timeoutMs: 5 * 60_000 }));
   } finally {
     fs.writeFileSync(cdk8sYaml, saved);
   }
