@@ -10,6 +10,7 @@ import { ConfigError } from '../config/errors';
 import { loadConfig, LoadedConfig } from '../config/load';
 import { resolveChartSource } from '../hub/chart-source';
 import { resolveHelm } from '../hub/helm-binary';
+import { DEFAULT_HELM_TIMEOUT_SECONDS } from '../hub/helm-template';
 import { PROJECT_ROOT } from '../util/project-root';
 import { HubEnvironment } from '../hub-environment';
 import { HubSecrets, loadHubSecrets } from '../secret-store/store';
@@ -75,19 +76,45 @@ export function allowedKinds(env: NodeJS.ProcessEnv): string[] {
   return (env.HUB_ALLOW_KINDS ?? '').split(',').map((k) => k.trim()).filter(Boolean);
 }
 
-/** Builds dist/ in memory and, unless dryRun, swaps it in. */
-export function synthesize(opts: SynthOptions = {}): SynthResult {
+/** How long helm may run: env HUB_HELM_TIMEOUT_SECONDS. @default 60 */
+export function helmTimeoutSeconds(env: NodeJS.ProcessEnv): number {
+  const raw = env.HUB_HELM_TIMEOUT_SECONDS;
+  if (raw === undefined || raw === '') return DEFAULT_HELM_TIMEOUT_SECONDS;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new UserError(`HUB_HELM_TIMEOUT_SECONDS=${JSON.stringify(raw)} is not a number of seconds greater than 0. Unset it (default ${DEFAULT_HELM_TIMEOUT_SECONDS}) or set e.g. HUB_HELM_TIMEOUT_SECONDS=120.`, 2);
+  return n;
+}
+
+/** Everything up to the helm run: config, secrets, and the constructs (the release not rendered yet). */
+interface Prepared {
+  readonly env: NodeJS.ProcessEnv;
+  readonly outdir: string;
+  readonly loaded: LoadedConfig;
+  readonly tls?: TlsMaterial;
+  readonly secrets: HubSecrets;
+  readonly hub: HubEnvironment;
+  readonly helmTimeoutSeconds: number;
+}
+
+function prepare(opts: SynthOptions): Prepared {
   const env = opts.env ?? process.env;
   const outdir = path.resolve(opts.outdir ?? env.HUB_OUTDIR ?? DEFAULT_OUTDIR);
+  const timeout = helmTimeoutSeconds(env);
   const loaded = loadConfig(env);
   const c = loaded.config;
   const tls = readTls(loaded, opts.now);
   const chartSource = resolveChartSource(c.chartVersion, env);
   const helm = resolveHelm(env);
   const secrets = loadHubSecrets({ namespace: c.namespace, release: c.releaseName, env, needDatabasePassword: c.hubDatabase.type === 'postgres' });
-
   const app = new App({ outdir: path.join(outdir, '.unused') });
   const hub = new HubEnvironment(app, 'hub', { config: c, secrets, tls, chartSource, helmExecutable: helm.command });
+  return { env, outdir, loaded, tls, secrets, hub, helmTimeoutSeconds: timeout };
+}
+
+/** Everything after the helm run: checks, then dist/ (unless dryRun). */
+function finish(p: Prepared, opts: SynthOptions): SynthResult {
+  const { env, outdir, loaded, secrets, tls, hub } = p;
+  const c = loaded.config;
   const normalize = (objs: unknown[]) =>
     normalizeObjects(objs as KubeObject[], { namespace: c.namespace, release: c.releaseName, placeholders: secrets.placeholderReasons.length > 0 });
   const apply = normalize(hub.manifests.toJson());
@@ -110,6 +137,23 @@ export function synthesize(opts: SynthOptions = {}): SynthResult {
     stageForCdk8sCli(outdir, files, env);
   }
   return { loaded, files, objects: apply, warnings: tls?.warnings ?? [], placeholderReasons: secrets.placeholderReasons, outdir };
+}
+
+/**
+ * Builds dist/ in memory and, unless dryRun, swaps it in. helm runs to completion before
+ * anything else continues (for tests and `npm run diff`); `synthesizeAsync` is the faster one.
+ */
+export function synthesize(opts: SynthOptions = {}): SynthResult {
+  const p = prepare(opts);
+  p.hub.jupyterhub.renderSync({ timeoutSeconds: p.helmTimeoutSeconds, env: p.env });
+  return finish(p, opts);
+}
+
+/** The same as `synthesize`, with the checks that do not need helm's output done while helm runs. */
+export async function synthesizeAsync(opts: SynthOptions = {}): Promise<SynthResult> {
+  const p = prepare(opts);
+  await p.hub.jupyterhub.render({ timeoutSeconds: p.helmTimeoutSeconds, env: p.env });
+  return finish(p, opts);
 }
 
 /**
