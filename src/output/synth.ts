@@ -1,6 +1,6 @@
 /**
  * The main job: config -> cdk8s constructs (with a real `helm template` of z2jh) -> checked
- * files -> dist/, swapped in atomically. Anything wrong stops it before dist/ is touched.
+ * files -> dist/, replaced file by file (see write-dist.ts). Anything wrong stops it before dist/ is touched.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -13,13 +13,13 @@ import { resolveHelm } from '../hub/helm-binary';
 import { DEFAULT_HELM_TIMEOUT_SECONDS } from '../hub/helm-template';
 import { PROJECT_ROOT } from '../util/project-root';
 import { HubEnvironment } from '../hub-environment';
-import { HubSecrets, loadHubSecrets } from '../secret-store/store';
+import { HubSecrets, loadHubSecrets, secretsDir } from '../secret-store/store';
 import { checkDataMove } from './data-move';
 import { KubeObject } from './kube-object';
 import { findLeaks } from './leak-check';
 import { isSecretFile, layoutFiles, normalizeObjects } from './manifests';
 import { formatProblems, validateFiles } from './validate';
-import { readDist, recoverInterruptedSwap, writeDistAtomically } from './write-dist';
+import { checkOutdir, cleanLeftovers, lockOutdir, OutdirLock, readDist, writeDist } from './write-dist';
 import { UserError } from '../util/errors';
 
 export const DEFAULT_OUTDIR = path.join(PROJECT_ROOT, 'dist');
@@ -34,6 +34,8 @@ export interface SynthOptions {
   readonly dryRun?: boolean;
   /** Skip the data-move guard (diff reports moves itself). @default env HUB_ALLOW_DATA_MOVE=1 */
   readonly allowDataMove?: boolean;
+  /** How long to wait for another synth writing the same folder. @default 15 */
+  readonly lockWaitSeconds?: number;
 }
 
 export interface SynthResult {
@@ -85,6 +87,10 @@ export function helmTimeoutSeconds(env: NodeJS.ProcessEnv): number {
   return n;
 }
 
+function outdirRules(env: NodeJS.ProcessEnv) {
+  return { defaultOutdir: DEFAULT_OUTDIR, protect: [PROJECT_ROOT, secretsDir(env)] };
+}
+
 /** Everything up to the helm run: config, secrets, and the constructs (the release not rendered yet). */
 interface Prepared {
   readonly env: NodeJS.ProcessEnv;
@@ -99,6 +105,8 @@ interface Prepared {
 function prepare(opts: SynthOptions): Prepared {
   const env = opts.env ?? process.env;
   const outdir = path.resolve(opts.outdir ?? env.HUB_OUTDIR ?? DEFAULT_OUTDIR);
+  // Refuse a folder this program did not write before any work (it is checked again under the lock).
+  if (!opts.dryRun) checkOutdir(outdir, outdirRules(env));
   const timeout = helmTimeoutSeconds(env);
   const loaded = loadConfig(env);
   const c = loaded.config;
@@ -129,12 +137,24 @@ function finish(p: Prepared, opts: SynthOptions): SynthResult {
   if (problems.length > 0) {
     throw new UserError(`Refusing to write dist/: ${problems.length} object problem(s) found by offline validation:\n${formatProblems(problems)}`);
   }
-  if (!opts.dryRun) recoverInterruptedSwap(outdir);
-  const previous = readDist(outdir);
-  if (!opts.allowDataMove) checkDataMove(previous, apply, env);
+  // One synth at a time from here: reading the previous output (data-move guard) and writing.
+  let lock: OutdirLock | undefined;
   if (!opts.dryRun) {
-    writeDistAtomically(outdir, files);
-    stageForCdk8sCli(outdir, files, env);
+    lock = lockOutdir(outdir, opts.lockWaitSeconds ?? 15);
+  }
+  try {
+    if (!opts.dryRun) {
+      checkOutdir(outdir, outdirRules(env));
+      cleanLeftovers(outdir);
+    }
+    const previous = readDist(outdir);
+    if (!opts.allowDataMove) checkDataMove(previous, apply, env);
+    if (!opts.dryRun) {
+      writeDist(outdir, files);
+      stageForCdk8sCli(outdir, files, env);
+    }
+  } finally {
+    lock?.release();
   }
   return { loaded, files, objects: apply, warnings: tls?.warnings ?? [], placeholderReasons: secrets.placeholderReasons, outdir };
 }
