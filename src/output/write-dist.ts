@@ -106,8 +106,7 @@ export interface OutdirLock {
 
 /**
  * Takes the output folder's lock, waiting up to `waitSeconds` for another synth to finish. A
- * lock left by a process that no longer runs is taken over. While held, SIGINT, SIGTERM and
- * SIGHUP remove the lock and any staging folder before the process ends as the signal asks.
+ * lock left by a process that no longer runs is taken over (see also cleanUpOnSignals).
  */
 export function lockOutdir(outdir: string, waitSeconds: number): OutdirLock {
   const dir = path.resolve(outdir);
@@ -139,17 +138,34 @@ export function lockOutdir(outdir: string, waitSeconds: number): OutdirLock {
     }
     sleep(100);
   }
-  const onSignal = (signal: NodeJS.Signals) => {
-    cleanup();
-    process.kill(process.pid, signal);
-  };
-  const cleanup = () => {
-    for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.removeListener(s, onSignal);
+  const release = () => {
+    heldLocks.delete(release);
     removeStaging(dir);
     if (readLock(file)?.pid === process.pid) fs.rmSync(file, { force: true });
   };
-  for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(s, onSignal);
-  return { release: cleanup };
+  heldLocks.add(release);
+  cleanUpOnSignals();
+  return { release };
+}
+
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+const heldLocks = new Set<() => void>();
+let signalsHandled = false;
+
+/**
+ * Once a lock was taken, SIGINT, SIGTERM and SIGHUP first release the locks still held (and
+ * their staging folders), then end the process as the signal asks. The writing itself is
+ * synchronous, so a signal that arrives while files are renamed is acted on after the last one.
+ */
+function cleanUpOnSignals(): void {
+  if (signalsHandled) return;
+  signalsHandled = true;
+  const onSignal = (signal: NodeJS.Signals) => {
+    for (const release of [...heldLocks]) release();
+    for (const s of SIGNALS) process.removeListener(s, onSignal);
+    process.kill(process.pid, signal);
+  };
+  for (const s of SIGNALS) process.on(s, onSignal);
 }
 
 function removeStaging(dir: string): void {
