@@ -385,7 +385,42 @@ describe('config files', () => {
     let err = expectConfigError(() => readConfigFile(write('short.json', '{"domain": "hub.example.org"')));
     assert.match(err.message, /unexpected end of file/);
     err = expectConfigError(() => readConfigFile(write('comma.json', '{\n  "domain": "hub.example.org"\n  "tls": {}\n}')));
-    assert.match(err.message, /expected ',' or '}' after property value at line 3, column 3/);
+    // The position is what users act on; the words are ours (jsonc-parser's error code), not V8's.
+    assert.match(err.message, /is not valid JSON: expected "," or a closing bracket at line 3, column 3/);
+  });
+
+  it('JSON that JSON.parse accepts but a careful reader refuses: comments, trailing commas', () => {
+    let err = expectConfigError(() => readConfigFile(write('comment.json', '{\n  // the hub\n  "domain": "hub.example.org"\n}')));
+    assert.match(err.message, /is not valid JSON: comments are not allowed in JSON at line 2, column 3/);
+    err = expectConfigError(() => readConfigFile(write('trailing.json', '{\n  "domain": "hub.example.org",\n}')));
+    assert.match(err.message, /is not valid JSON: expected a key in double quotes at line 3, column 1/);
+  });
+
+  it('a key written twice in JSON is refused as YAML refuses it, with the key path and both positions', () => {
+    // The issue's case: JSON.parse keeps the last "domain", so the second one landed in dist/.
+    const twice = '{\n  "domain": "hub.example.org",\n  "domain": "evil.example.com"\n}';
+    let err = expectConfigError(() => readConfigFile(write('twice.json', twice)));
+    assert.deepEqual(err.issues.map((i) => i.path), ['domain']);
+    assert.match(err.message, /\n  domain\n    is written twice, at line 2, column 3 and at line 3, column 3; a JSON reader silently keeps the last one\n    fix: keep one of them/);
+    assert.ok(!err.message.includes('evil.example.com'), 'values are not quoted');
+    // The same text as YAML (JSON is YAML) is refused by js-yaml: both readers now agree.
+    assert.match(expectConfigError(() => readConfigFile(write('twice.yaml', twice))).message, /is not valid YAML: duplicated mapping key at line 3/);
+    // Nested, inside a list, and several at once.
+    const cfg = baseConfig() as Mutable;
+    const text = JSON.stringify({ ...cfg, profiles: [{ name: 'x', image: { name: 'quay.io/jupyter/base-notebook', tag: '2024-05-27' } }] }, null, 2)
+      .replace('"clientId": "abc123",', '"clientId": "abc123",\n    "clientId": "pasted-secret-value",')
+      .replace('"name": "x",', '"name": "x",\n      "name": "y",');
+    err = expectConfigError(() => readConfigFile(write('nested.json', text)));
+    assert.deepEqual(err.issues.map((i) => i.path), ['auth0.clientId', 'profiles[0].name']);
+    assert.match(err.message, /auth0\.clientId\n    is written twice, at line \d+, column 5 and at line \d+, column 5/);
+    assert.ok(!err.message.includes('pasted-secret-value'));
+    // Equal keys in different objects are fine.
+    assert.doesNotThrow(() => parseConfig(readConfigFile(write('fine.json', JSON.stringify(baseConfig()))), 'fine.json'));
+  });
+
+  it('JSON nested thousands of levels deep: a config error, not a crash', () => {
+    const err = expectConfigError(() => readConfigFile(write('deep.json', `${'['.repeat(200_000)}${']'.repeat(200_000)}`)));
+    assert.match(err.message, /is not valid JSON: nested too deeply/);
   });
 
   it('an empty file, a directory, a missing file', () => {
@@ -435,6 +470,12 @@ describe('the synth command with a bad config', () => {
       file: () => { const f = path.join(dir, 'malformed.json'); fs.writeFileSync(f, '{\n  "domain": "hub.example.org",\n  "auth0": {"clientSecret": hunter2}\n}\n'); return f; },
       stderr: [/malformed\.json/, /\(file\)/, /is not valid JSON: .*line 3, column \d+/],
       never: ['hunter2'],
+    },
+    {
+      name: 'a JSON config with a key written twice (the second domain would have won)',
+      file: () => { const f = path.join(dir, 'twice.json'); fs.writeFileSync(f, JSON.stringify(baseConfig(), null, 2).replace('"domain": "hub.example.org",', '"domain": "hub.example.org",\n  "domain": "evil.example.com",')); return f; },
+      stderr: [/twice\.json \(1 problem\)/, /\n  domain\n    is written twice, at line 2, column 3 and at line 3, column 3/],
+      never: ['evil.example.com'],
     },
     {
       name: 'a top-level list',
