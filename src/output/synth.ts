@@ -12,10 +12,10 @@ import { resolveChartSource } from '../hub/chart-source';
 import { resolveHelm } from '../hub/helm-binary';
 import { PROJECT_ROOT } from '../util/project-root';
 import { HubEnvironment } from '../hub-environment';
-import { HubSecrets, loadHubSecrets } from '../secret-store/store';
+import { loadHubSecrets } from '../secret-store/store';
 import { checkDataMove } from './data-move';
 import { KubeObject } from './kube-object';
-import { findLeaks } from './leak-check';
+import { findLeaks, leakError, namedSecrets } from './leak-check';
 import { isSecretFile, layoutFiles, normalizeObjects } from './manifests';
 import { formatProblems, validateFiles } from './validate';
 import { readDist, recoverInterruptedSwap, writeDistAtomically } from './write-dist';
@@ -60,16 +60,6 @@ function readTls(loaded: LoadedConfig, now?: Date): TlsMaterial | undefined {
   }
 }
 
-function secretValues(secrets: HubSecrets, tls?: TlsMaterial): string[] {
-  const out = [secrets.proxySecretToken, secrets.cookieSecret, secrets.cryptKeeperKey, secrets.auth0ClientSecret];
-  if (secrets.hubDatabasePassword) out.push(secrets.hubDatabasePassword);
-  if (tls) {
-    const body = tls.keyPem.replace(/-----[A-Z ]+-----/g, '').replace(/\s+/g, '');
-    out.push(...body.match(/.{1,64}/g)!.filter((l) => l.length >= 32));
-  }
-  return out;
-}
-
 /** Extra kinds accepted without a schema: env HUB_ALLOW_KINDS="Kind1,group/v1/Kind2". */
 export function allowedKinds(env: NodeJS.ProcessEnv): string[] {
   return (env.HUB_ALLOW_KINDS ?? '').split(',').map((k) => k.trim()).filter(Boolean);
@@ -94,10 +84,8 @@ export function synthesize(opts: SynthOptions = {}): SynthResult {
   const patches = hub.patches.toJson() as KubeObject[];
   const files = layoutFiles(apply, patches, hub.jupyterhub.redactedValues);
 
-  const leaks = findLeaks(files, secretValues(secrets, tls));
-  if (leaks.length > 0) {
-    throw new UserError(`Refusing to write dist/: secret values would land in ${leaks.join(', ')}, which are meant to be committed.\nThis is a bug: report it (the message holds no secret).`);
-  }
+  const leaks = findLeaks(files, namedSecrets(secrets, tls));
+  if (leaks.length > 0) throw leakError(leaks, c);
   const problems = validateFiles(files, { allowKinds: allowedKinds(env) });
   if (problems.length > 0) {
     throw new UserError(`Refusing to write dist/: ${problems.length} object problem(s) found by offline validation:\n${formatProblems(problems)}`);
