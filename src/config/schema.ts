@@ -301,6 +301,12 @@ export const LoadBalancerSchema = z
     hubIP: z.string().refine(isIPv4, { message: 'must be an IPv4 address such as "192.168.1.240"' }),
     /** Name of the MetalLB IPAddressPool and L2Advertisement. @default "jupyterhub" */
     poolName: dnsLabel(63).default('jupyterhub'),
+    /**
+     * The pool is public address space that is assigned to the machine's LAN (some university
+     * and company networks). Without it, only private (RFC 1918) and shared (100.64.0.0/10)
+     * space is accepted. @default false
+     */
+    allowPublicAddresses: z.boolean().default(false),
   })
   .strict();
 
