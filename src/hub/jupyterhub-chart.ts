@@ -10,8 +10,9 @@ import { CHART_NAME, ChartSource, readChartDefaults, readChartSchema } from './c
 import { redactHubValues } from './values';
 import { checkValues, coalesceValues } from './values-schema';
 
-/** Kubernetes version the chart renders for (its Capabilities) and dist/ is validated against. */
-export const KUBE_VERSION = '1.27.0';
+/** Kubernetes version the chart renders for (its Capabilities) unless `kubeVersion` says otherwise. */
+export { DEFAULT_KUBE_VERSION as KUBE_VERSION } from '../cluster/microk8s-release';
+import { DEFAULT_KUBE_VERSION as KUBE_VERSION } from '../cluster/microk8s-release';
 
 export interface JupyterHubChartProps {
   /** Where the chart is (see resolveChartSource). */
@@ -22,6 +23,8 @@ export interface JupyterHubChartProps {
   readonly releaseName?: string;
   /** Namespace the release renders for. */
   readonly namespace: string;
+  /** `--kube-version` for helm (see kubeVersionFor). @default KUBE_VERSION, the oldest supported */
+  readonly kubeVersion?: string;
   /** Chart values (see buildHubValues). They hold secrets: never log them. */
   readonly values: Record<string, unknown>;
   /**
@@ -79,7 +82,7 @@ export class JupyterHubChart extends Construct {
           releaseName: this.releaseName,
           namespace: props.namespace,
           helmExecutable: props.helmExecutable,
-          helmFlags: ['--kube-version', KUBE_VERSION, '--values', valuesFile],
+          helmFlags: ['--kube-version', props.kubeVersion ?? KUBE_VERSION, '--values', valuesFile],
         });
       } catch (err) {
         const msg = err instanceof Error ? err.message : String(err);
