@@ -83,6 +83,10 @@ const rows: Row[] = [
   { name: 'hubIP is the network address of a CIDR pool', mutate: (c) => { c.loadBalancer = { addressPool: '10.0.0.0/24', hubIP: '10.0.0.0' }; }, path: 'loadBalancer.hubIP', value: '"10.0.0.0"', says: /network address of 10\.0\.0\.0\/24/ },
   { name: 'hubIP is the broadcast address of a CIDR pool', mutate: (c) => { c.loadBalancer = { addressPool: '10.0.0.0/24', hubIP: '10.0.0.255' }; }, path: 'loadBalancer.hubIP', value: '"10.0.0.255"', says: /broadcast address of 10\.0\.0\.0\/24/ },
   { name: 'poolName not a DNS label', mutate: (c) => { c.loadBalancer.poolName = 'Pool_1'; }, path: 'loadBalancer.poolName', value: '"Pool_1"' },
+  // --- microk8s ----------------------------------------------------------------------------------
+  { name: 'microk8s not a mapping', mutate: (c) => { c.microk8s = '1.32'; }, path: 'microk8s', value: '"1.32"' },
+  { name: 'microk8s.release unquoted (YAML number)', mutate: (c) => { c.microk8s = { release: 1.3 }; }, path: 'microk8s.release', value: '1.3', says: /in quotes such as "1\.32"/ },
+  { name: 'microk8s.release unsupported', mutate: (c) => { c.microk8s = { release: '1.27' }; }, path: 'microk8s.release', value: '"1.27"', says: /supported MicroK8s release: "1\.28", [\s\S]*"1\.35"/ },
   { name: 'loadBalancer key with wrong case', mutate: (c) => { c.loadBalancer.hubIp = c.loadBalancer.hubIP; delete c.loadBalancer.hubIP; }, path: 'loadBalancer.hubIp', value: '"192.168.1.241"', says: /did you mean "hubIP"/ },
 
   // --- tls -------------------------------------------------------------------------------------

@@ -98,7 +98,7 @@ export function synthesize(opts: SynthOptions = {}): SynthResult {
   if (leaks.length > 0) {
     throw new UserError(`Refusing to write dist/: secret values would land in ${leaks.join(', ')}, which are meant to be committed.\nThis is a bug: report it (the message holds no secret).`);
   }
-  const problems = validateFiles(files, { allowKinds: allowedKinds(env) });
+  const problems = validateFiles(files, { allowKinds: allowedKinds(env), microk8sRelease: c.microk8s.release });
   if (problems.length > 0) {
     throw new UserError(`Refusing to write dist/: ${problems.length} object problem(s) found by offline validation:\n${formatProblems(problems)}`);
   }
