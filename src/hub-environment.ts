@@ -80,6 +80,8 @@ export class HubEnvironment extends Construct {
       namespace: ns.name,
       facts: {
         namespace: ns.name,
+        // Which hub this is, so deploy tells this hub's record from another hub's on the cluster.
+        domain: c.domain,
         storageClassName: storage.homesClass,
         hubDatabaseStorageClassName: c.hubDatabase.type === 'sqlite' ? storage.hubDatabaseClass : 'postgres',
         ...(storage.usesHostpath ? { hostDirectory: c.storage.hostDirectory, storageMethod: c.storage.method } : {}),
