@@ -96,6 +96,10 @@ const rows: Row[] = [
   { name: 'addressPool from the documentation', mutate: (c) => { c.loadBalancer = { addressPool: '192.0.2.0/28', hubIP: '192.0.2.5' }; }, path: 'loadBalancer.addressPool', says: /reserved for documentation/ },
   { name: 'allowPublicAddresses not a boolean', mutate: (c) => { c.loadBalancer.allowPublicAddresses = 'yes'; }, path: 'loadBalancer.allowPublicAddresses', value: '"yes"', says: /must be boolean, not string/ },
   { name: 'poolName not a DNS label', mutate: (c) => { c.loadBalancer.poolName = 'Pool_1'; }, path: 'loadBalancer.poolName', value: '"Pool_1"', says: /lower-case letters, digits and \"-\", starting and ending with a letter or digit/ },
+  // --- microk8s ----------------------------------------------------------------------------------
+  { name: 'microk8s not a mapping', mutate: (c) => { c.microk8s = '1.32'; }, path: 'microk8s', value: '"1.32"', says: /must be a mapping/ },
+  { name: 'microk8s.release unquoted (YAML number)', mutate: (c) => { c.microk8s = { release: 1.3 }; }, path: 'microk8s.release', value: '1.3', says: /in quotes such as "1\.32"/ },
+  { name: 'microk8s.release unsupported', mutate: (c) => { c.microk8s = { release: '1.27' }; }, path: 'microk8s.release', value: '"1.27"', says: /supported MicroK8s release: "1\.28", [\s\S]*"1\.35"/ },
   { name: 'loadBalancer key with wrong case', mutate: (c) => { c.loadBalancer.hubIp = c.loadBalancer.hubIP; delete c.loadBalancer.hubIP; }, path: 'loadBalancer.hubIp', value: '"192.168.1.241"', says: /did you mean "hubIP"/ },
 
   // --- tls -------------------------------------------------------------------------------------

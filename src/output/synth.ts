@@ -121,7 +121,7 @@ function finish(p: Prepared, opts: SynthOptions): SynthResult {
 
   const leaks = findLeaks(files, namedSecrets(secrets, tls));
   if (leaks.length > 0) throw leakError(leaks, c);
-  const problems = validateFiles(files, { allowKinds: allowedKinds(env) });
+  const problems = validateFiles(files, { allowKinds: allowedKinds(env), microk8sRelease: c.microk8s.release });
   if (problems.length > 0) {
     throw new UserError(`Refusing to write dist/: ${problems.length} object problem(s) found by offline validation:\n${formatProblems(problems)}`);
   }
