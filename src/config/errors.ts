@@ -241,7 +241,9 @@ export function fromZodError(err: z.ZodError, input: unknown, schema: z.ZodTypeA
         message = `must be ${issue.expected}, not ${issue.received}`;
       }
     } else if (issue.code === z.ZodIssueCode.invalid_union_discriminator) {
-      message = `must be one of ${issue.options.map((o) => JSON.stringify(o)).join(', ')}`;
+      // A schema's own errorMap text (not zod's "Invalid discriminator value...") says how to fix it.
+      if (!/^Invalid discriminator value/.test(issue.message)) fix = issue.message;
+      message = `${value === undefined ? 'is required: ' : 'must be '}one of ${issue.options.map((o) => JSON.stringify(o)).join(', ')}`;
     } else if ((issue.code === z.ZodIssueCode.too_small || issue.code === z.ZodIssueCode.too_big) && /^(String|Array|Number) must/.test(message)) {
       // zod's defaults ("String must contain at least 1 character(s)") in our style
       const n = Number(issue.code === z.ZodIssueCode.too_small ? issue.minimum : issue.maximum);
