@@ -90,6 +90,8 @@ export interface Probe {
  */
 export const REQUIRED_ADDONS = ['dns', 'metallb'] as const;
 export const COMMAND_TIMEOUT_MS = 15_000;
+/** Addons of canonical/microk8s-community-addons (listed once `microk8s enable community` ran). */
+const COMMUNITY_ADDONS: ReadonlySet<string> = new Set(['nfs']);
 /** MicroK8s 1.25 is the first whose hostpath-storage addon reads `pvDir` (image 1.4.2; VERSIONS.md). */
 export const PVDIR_MIN_MICROK8S: readonly [number, number] = [1, 25];
 /**
@@ -320,6 +322,9 @@ function checkAddons(config: HubConfig, status: Microk8sStatus, mk: string): Che
     if (!a && addon === 'hostpath-storage' && status.addons.get('storage')) {
       a = status.addons.get('storage');
       alias = ' (as "storage")';
+    }
+    if (!a && COMMUNITY_ADDONS.has(addon) && status.addons.get('community')?.status !== 'enabled') {
+      return { name, status: 'fail', detail: `not listed: ${addon} is in the community addons repository, which is not enabled`, fix: `${mk} enable community; ${mk} enable ${addon}` } as Check;
     }
     if (!a) {
       return { name, status: 'fail', detail: `this MicroK8s does not offer the ${addon} addon`, fix: 'upgrade MicroK8s: sudo snap refresh microk8s --channel=1.28/stable' } as Check;
