@@ -9,6 +9,9 @@ import { PROJECT_ROOT } from '../util/project-root';
 /** The Helm release the project installs for itself (from an npm package, see get-helm.ts). */
 export const BUNDLED_HELM_VERSION = '3.17.2';
 export const BUNDLED_HELM_PATH = path.join(PROJECT_ROOT, '.cache', 'helm', `v${BUNDLED_HELM_VERSION}`, 'helm');
+/** kubectl from the same npm package (lib/layer.zip `kubectl/kubectl`), installed beside helm. */
+export const BUNDLED_KUBECTL_VERSION = '1.32.3';
+export const BUNDLED_KUBECTL_PATH = path.join(PROJECT_ROOT, '.cache', 'kubectl', `v${BUNDLED_KUBECTL_VERSION}`, 'kubectl');
 
 /** Oldest Helm accepted: 3.5 added `lookup`-safe `helm template` and schema validation fixes z2jh 3.x relies on. */
 export const MIN_HELM = [3, 5, 0] as const;
