@@ -14,7 +14,6 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { defaultStorageClassName } from '../src/cluster/storage-backends';
-import { ConfigError } from '../src/config/errors';
 import { parseConfig } from '../src/config/load';
 import { synthesize } from '../src/output/synth';
 import { requiredAddons } from '../src/tools/doctor';
