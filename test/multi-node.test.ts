@@ -200,3 +200,18 @@ describe('multi-node values fit the chart schemas', () => {
     });
   }
 });
+
+describe('examples/three-nodes-cephfs.yaml', () => {
+  it('homes and SQLite on Mayastor (3 replicas, no expansion), the team folder on CephFS of the rook-ceph addon', () => {
+    const { objects, values } = synthCase('ex-ceph', yaml.load(fs.readFileSync(path.join(ROOT, 'examples', 'three-nodes-cephfs.yaml'), 'utf8')));
+    const may = find(objects, 'StorageClass', 'jupyterhub-mayastor')!.object as any;
+    assert.equal(may.parameters.repl, '3');
+    assert.equal(may.allowVolumeExpansion, undefined);
+    const ceph = find(objects, 'StorageClass', 'jupyterhub-cephfs')!.object as any;
+    assert.equal(ceph.provisioner, 'rook-ceph.cephfs.csi.ceph.com');
+    assert.equal((find(objects, 'PersistentVolumeClaim', 'hub-db-dir')!.object as any).spec.storageClassName, 'jupyterhub-mayastor');
+    assert.deepEqual((find(objects, 'PersistentVolumeClaim', 'shared-team-folder')!.object as any).spec.accessModes, ['ReadWriteMany']);
+    assert.equal(values.singleuser.storage.dynamic.storageClass, 'jupyterhub-mayastor');
+    assert.deepEqual(requiredAddons(parseConfig(yaml.load(fs.readFileSync(path.join(ROOT, 'examples', 'three-nodes-cephfs.yaml'), 'utf8')), 't')), ['dns', 'metallb', 'mayastor', 'rook-ceph']);
+  });
+});
