@@ -84,7 +84,7 @@ export class HubEnvironment extends Construct {
         domain: c.domain,
         storageClassName: storage.homesClass,
         hubDatabaseStorageClassName: c.hubDatabase.type === 'sqlite' ? storage.hubDatabaseClass : 'postgres',
-        ...(storage.usesHostpath ? { hostDirectory: c.storage.hostDirectory, storageMethod: c.storage.method } : {}),
+        ...storage.dataFacts,
         chartVersion: c.chartVersion,
       },
     });

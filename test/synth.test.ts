@@ -275,15 +275,17 @@ describe('data-move guard', () => {
     const env = { ...r.env, HUB_CONFIG: writeConfig(r.dir, moved, 'moved.yaml') };
     assert.throws(() => synthesize({ env }), /hostDirectory: \/srv\/jupyterhub -> \/mnt\/other[\s\S]*HUB_ALLOW_DATA_MOVE=1/);
     assert.deepEqual(snapshot(r.dist), before);
-    synthesize({ env: { ...env, HUB_ALLOW_DATA_MOVE: '1' } });
+    // pvDir is a StorageClass parameter, which the API server will not update: that needs its own go-ahead.
+    assert.throws(() => synthesize({ env: { ...env, HUB_ALLOW_DATA_MOVE: '1' } }), /parameters\.pvDir: "\/srv\/jupyterhub" -> "\/mnt\/other"[\s\S]*HUB_ALLOW_STORAGE_CLASS_CHANGE=1/);
+    synthesize({ env: { ...env, HUB_ALLOW_DATA_MOVE: '1', HUB_ALLOW_STORAGE_CLASS_CHANGE: '1' } });
     const sc = find(readObjects(r.dist), 'StorageClass', 'jupyterhub-hostpath')!.object as any;
     assert.equal(sc.parameters.pvDir, '/mnt/other');
   });
 
-  it('refuses a change of storage class name', () => {
+  it('refuses a change of storage class name: the hub database claim cannot change class', () => {
     const r = synthCase('move-sc', baseConfig());
     const moved = { ...baseConfig(), storage: { storageClassName: 'other-class' } };
-    assert.throws(() => synthesize({ env: { ...r.env, HUB_CONFIG: writeConfig(r.dir, moved, 'moved.yaml') } }), /storageClassName: jupyterhub-hostpath -> other-class/);
+    assert.throws(() => synthesize({ env: { ...r.env, HUB_CONFIG: writeConfig(r.dir, moved, 'moved.yaml') } }), /hub-db-dir:\n {4}spec\.storageClassName: "jupyterhub-hostpath" -> "other-class"/);
   });
 });
 
