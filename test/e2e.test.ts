@@ -15,6 +15,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as yaml from 'js-yaml';
@@ -47,6 +48,8 @@ interface ChainConfig {
   readonly profiles: readonly string[];
   /** The slug the spawn page preselects. */
   readonly defaultProfile: string;
+  /** The image the user Pod of the preselected profile runs. */
+  readonly defaultImage: string;
 }
 
 /** An example, switched to tls.mode: secret with ../shared/e2e/pki's certificate and key (read from there, never copied). */
@@ -70,6 +73,8 @@ function configs(): ChainConfig[] {
       // The config's own list, in its own words: a profile's `name`, else its `preset`.
       profiles: fullProfiles.map((p) => p.name ?? p.preset!),
       defaultProfile: fullDefault.name ?? fullDefault.preset!,
+      // The data-science preset runs `notebook.image`.
+      defaultImage: `${full.notebook.image.name}:${full.notebook.image.tag}`,
     },
     {
       name: 'examples/minimal.yaml + one allowlisted member',
@@ -78,6 +83,7 @@ function configs(): ChainConfig[] {
       // deep-learning; no team image, no GPU node here.
       profiles: ['data-science', 'deep-learning'],
       defaultProfile: 'data-science',
+      defaultImage: 'quay.io/jupyter/scipy-notebook:2024-05-27', // README: notebook.image's default
     },
   ];
 }
@@ -133,6 +139,14 @@ function runChain(run: ChainRun, dist: string, dir: string): Promise<Outcome> {
       }
     });
   });
+}
+
+/**
+ * How many runs go at once: all of them when memory allows. A run peaks at about 350 MB
+ * (../shared/e2e/README.md); most of its time is processes starting and waiting on each other.
+ */
+function parallelRuns(runs: number): number {
+  return Math.max(1, Math.min(runs, Math.floor(os.freemem() / (500 * 2 ** 20))));
 }
 
 /** Runs `items` through `fn`, at most `limit` at a time. */
@@ -237,9 +251,7 @@ describe('the login-and-spawn chain, end to end (../shared/e2e)', { skip: skip &
     }
     const runsDir = path.join(work, 'runs');
     fs.mkdirSync(runsDir, { mode: 0o755 });
-    // Two runs at a time: each is ~350 MB and mostly waits on processes starting; more than two
-    // on two cores only stretches every run (see the report in README "What is proven, and how").
-    const done = await pool(plan, 2, (r) => runChain(r, dists.get(r.config)!, path.join(runsDir, `run-${plan.indexOf(r)}`)));
+    const done = await pool(plan, parallelRuns(plan.length), (r) => runChain(r, dists.get(r.config)!, path.join(runsDir, `run-${plan.indexOf(r)}`)));
     for (const o of done) outcomes.set(o.run, o);
   });
 
@@ -277,10 +289,14 @@ function assertRun(run: ChainRun, o: Outcome, r: Record<string, any>): void {
   const userinfo = (email: string) => auth0.filter((e) => e.path === '/userinfo' && e.email === email);
   assert.equal(userinfo(run.user).length, 1, `the hub fetched ${run.user}'s profile from the tenant once`);
   assert.ok((r.hub_log_markers ?? []).some((l: string) => l.endsWith(`User logged in: ${run.user}`)), `hub.log: "User logged in: ${run.user}"`);
-  // JupyterHub 4.0.2 jupyterhub/roles.py grant_role logs "Adding role admin for User: NAME" for admin_users at start.
-  const hubLog = readLines(path.join(o.dir, 'hub.log'));
-  const madeAdmin = hubLog.some((l) => l.endsWith(`Adding role admin for User: ${run.user}`));
-  assert.equal(madeAdmin, run.userKind === 'admin', `${run.user} is ${run.userKind === 'admin' ? '' : 'not '}a hub admin`);
+  // Roles the hub gave the user: JupyterHub 4.0.2 jupyterhub/roles.py grant_role logs "Adding role
+  // ROLE for User: NAME". Everyone listed gets `user`; an admin also an admin role (whatever its name).
+  const roles = readLines(path.join(o.dir, 'hub.log'))
+    .map((l) => /Adding role (\S+) for User: (.+)$/.exec(l))
+    .filter((m): m is RegExpExecArray => m !== null && m[2] === run.user)
+    .map((m) => m[1]);
+  assert.ok(roles.includes('user'), `the hub gave ${run.user} the user role: ${roles.join(', ')}`);
+  assert.equal(roles.some((x) => x !== 'user'), run.userKind === 'admin', `${run.user} is ${run.userKind === 'admin' ? '' : 'not '}a hub admin (roles: ${roles.join(', ')})`);
 
   // The spawn page offers the config's profiles, the default preselected.
   assert.deepEqual(c.profiles_offered, run.config.profiles, 'profiles on the spawn page');
@@ -293,6 +309,7 @@ function assertRun(run: ChainRun, o: Outcome, r: Record<string, any>): void {
   const started = kubelet.filter((e) => e.event === 'container-started');
   assert.equal(started.length, 1, 'one user Pod started');
   assert.ok(String(started[0].service_url).includes(`/user/${run.user}/`), `the Pod serves /user/${run.user}/`);
+  assert.equal(started[0].image, run.config.defaultImage, 'the Pod runs the preselected profile\'s image');
   const podName: string = started[0].pod;
   const claims = kubelet.filter((e) => e.event === 'pvc-bound' && e.pvc !== 'hub-db-dir').map((e) => e.pvc as string);
   assert.equal(claims.length, 1, `one home volume claim made for ${run.user}: ${claims.join(', ')}`);
