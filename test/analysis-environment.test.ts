@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { capacityPlan, renderPlan } from '../src/cluster/capacity';
 import { parseConfig } from '../src/config/load';
+import { memoryBytes } from '../src/config/quantity';
 import { synthesize } from '../src/output/synth';
 import { imageBuildCommands } from '../src/tools/image-build';
 import { baseConfig, chartValuesFrom, find, readObjects, ROOT, runTs, synthEnv, tmpdir, writeConfig } from './helpers';
@@ -221,6 +222,21 @@ describe('capacity plan', () => {
     const { p } = plan([{ name: 'box', cpus: 8, memory: '32Gi', diskFree: '20Gi' }], { capacity: { activeServerLimit: 20 } });
     assert.ok(p.warnings.some((w) => /activeServerLimit 20 overcommits the guarantees: 7 of 20/.test(w)));
     assert.ok(p.warnings.some((w) => /need 21\.0 GiB but only 20\.0 GiB is free/.test(w)));
+  });
+
+  it('counts memory in the bytes the quantity means, as the pods request them', () => {
+    // KubeSpawner gets these integers (jupyterhub 4.0.2 traitlets.py ByteSpecification reads "1G" as 2^30
+    // and refuses "1Gi"): test/hub-runtime.test.ts shows the pods holding the same numbers.
+    assert.equal(memoryBytes('4Gi'), 4 * 2 ** 30);
+    assert.equal(memoryBytes('512Mi'), 512 * 2 ** 20);
+    assert.equal(memoryBytes('1G'), 1e9);
+    assert.equal(memoryBytes('1.5Gi'), 1610612736);
+    assert.equal(memoryBytes('1.0005k'), 1001, 'a fraction of a byte rounds up');
+    const { p } = plan([{ name: 'box', cpus: 64, memory: '32Gi' }], { resources: { memoryGuarantee: '4Gi', memoryLimit: '8Gi', cpuGuarantee: 0.1 } });
+    const ds = p.fits.find((f) => f.profile.slug === 'data-science')!;
+    assert.equal(ds.profile.memoryGuaranteeBytes, 4 * 2 ** 30);
+    // 32Gi - 2Gi - 0.875Gi system = 29.125Gi / 4Gi = 7
+    assert.equal(ds.byMemory, 7);
   });
 
   it('runs as npm run plan', () => {

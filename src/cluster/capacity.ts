@@ -213,6 +213,7 @@ export function renderPlan(p: CapacityPlan, c: HubConfig): string {
     const x = f.profile;
     out.push(`| ${x.slug}${x.default ? ' (default)' : ''} | ${n1(x.cpuGuarantee)} / ${n1(x.cpuLimit)} | ${x.memoryGuarantee} / ${x.memoryLimit} | ${x.gpus} | ${f.byCpu} | ${f.byMemory} | ${inf(f.byGpu)} | ${f.fit} |`);
   }
+  out.push('', 'Memory in Kubernetes units (1G = 10^9 bytes, 1Gi = 2^30 bytes): user pods request exactly these bytes (KubeSpawner is given whole bytes).');
   if (c.cluster.nodes.length > 1) {
     out.push('', `Placing ${p.activeServerLimit} default-profile servers node by node (first fit, largest first):`, '');
     for (const [node, users] of p.packing.perNode) out.push(`  ${node}: ${users}`);

@@ -139,7 +139,9 @@ export function logoutReturnUrl(hubUrl: string): string {
 /**
  * Auth0's logout endpoint, ending the Auth0 session too (so the next person at a shared computer
  * is asked for a password), then back to the hub. Auth0 only follows `returnTo` when it is one of
- * the application's Allowed Logout URLs, looked up by `client_id`.
+ * the application's Allowed Logout URLs, looked up by `client_id` (auth0.com/docs/api/authentication,
+ * "Auth0 Logout"; without client_id it checks the tenant's list). OAuthenticator 16.1.0 adds
+ * neither (auth0.py `_logout_redirect_url_default`; upstream jupyterhub/oauthenticator#722).
  */
 export function auth0LogoutUrl(auth0Domain: string, clientId: string, hubUrl: string): string {
   const q = new URLSearchParams({ client_id: clientId, returnTo: logoutReturnUrl(hubUrl) });
