@@ -262,25 +262,27 @@ if (skip && mustRun) {
   it('the login-and-spawn chain runs in CI', () => assert.fail(`the e2e chain cannot run: ${skip}`));
 }
 
-describe('the login-and-spawn chain, end to end (../shared/e2e)', { skip: skip && !mustRun ? `SKIPPED: ${skip}` : false }, () => {
-  const work = tmpdir('mk8s-jh-e2e-');
-  // The stand-in kubelet runs notebook servers as the pod's uid 1000: every parent of a run folder must be o+x.
-  fs.chmodSync(work, 0o755);
+describe('the login-and-spawn chain, end to end (../shared/e2e)', { skip: skip ? `SKIPPED: ${skip}` : false }, () => {
+  let work: string | undefined;
   const cs = configs();
   const plan = runs(cs);
   const outcomes = new Map<ChainRun, Outcome>();
   let failed = false;
 
   before(async () => {
+    const root = tmpdir('mk8s-jh-e2e-');
+    work = root;
+    // The stand-in kubelet runs notebook servers as the pod's uid 1000: every parent of a run folder must be o+x.
+    fs.chmodSync(root, 0o755);
     const dists = new Map<ChainConfig, string>();
     for (const [i, c] of cs.entries()) {
-      const dir = path.join(work, `config-${i}`);
+      const dir = path.join(root, `config-${i}`);
       fs.mkdirSync(dir);
       fs.writeFileSync(path.join(dir, 'config.yaml'), yaml.dump(c.config));
       synthesize({ env: synthEnv(dir, { HUB_CONFIG: path.join(dir, 'config.yaml') }) });
       dists.set(c, path.join(dir, 'dist'));
     }
-    const runsDir = path.join(work, 'runs');
+    const runsDir = path.join(root, 'runs');
     fs.mkdirSync(runsDir, { mode: 0o755 });
     const done = await pool(plan, parallelRuns(plan.length), (r) => runChain(r, dists.get(r.config)!, path.join(runsDir, `run-${plan.indexOf(r)}`)));
     for (const o of done) outcomes.set(o.run, o);
@@ -288,7 +290,7 @@ describe('the login-and-spawn chain, end to end (../shared/e2e)', { skip: skip &
 
   after(() => {
     // Keep the run folders of a failed run to look into; they hold a dist/ with a TLS key only in /tmp.
-    if (!failed) fs.rmSync(work, { recursive: true, force: true });
+    if (work && !failed) fs.rmSync(work, { recursive: true, force: true });
   });
 
   for (const run of plan) {
