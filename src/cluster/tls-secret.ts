@@ -1,5 +1,5 @@
-import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
+import { KubeSecret } from '../../imports/k8s';
 
 export interface TlsSecretProps {
   /** Secret name; z2jh's `proxy.https.secret.name` points at it. */
@@ -18,9 +18,7 @@ export class TlsSecret extends Construct {
   constructor(scope: Construct, id: string, props: TlsSecretProps) {
     super(scope, id);
     this.name = props.name;
-    new ApiObject(this, 'Resource', {
-      apiVersion: 'v1',
-      kind: 'Secret',
+    new KubeSecret(this, 'Resource', {
       type: 'kubernetes.io/tls',
       metadata: { name: props.name, namespace: props.namespace },
       data: {

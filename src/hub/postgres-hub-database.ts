@@ -1,5 +1,5 @@
-import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
+import { KubeSecret } from '../../imports/k8s';
 
 export interface PostgresHubDatabaseProps {
   readonly namespace: string;
@@ -19,9 +19,7 @@ export class PostgresHubDatabase extends Construct {
   constructor(scope: Construct, id: string, props: PostgresHubDatabaseProps) {
     super(scope, id);
     this.secretName = props.secretName ?? 'hub-db-password';
-    new ApiObject(this, 'Password', {
-      apiVersion: 'v1',
-      kind: 'Secret',
+    new KubeSecret(this, 'Password', {
       type: 'Opaque',
       metadata: { name: this.secretName, namespace: props.namespace },
       data: { password: Buffer.from(props.password).toString('base64') },
