@@ -83,14 +83,32 @@ export class JupyterHubChart extends Construct {
         });
       } catch (err) {
         const msg = err instanceof Error ? err.message : String(err);
-        throw new UserError(`helm template of ${props.source.origin} failed:\n${redactHelmOutput(msg).trim()}`);
+        throw new UserError(`helm template of ${props.source.origin} failed:\n${redactHelmOutput(msg, secretStrings(props.values, this.redactedValues)).trim()}`);
       }
     }));
   }
 }
 
-/** Helm quotes offending values in some errors; keep only the lines that name paths and templates. */
-export function redactHelmOutput(text: string): string {
+/** Every string the values redaction replaced: the secret values helm could quote back. */
+export function secretStrings(values: unknown, redacted: unknown, out: string[] = []): string[] {
+  if (redacted === '(secret)') {
+    const collect = (v: unknown): void => {
+      if (typeof v === 'string') out.push(v);
+      else if (v && typeof v === 'object') Object.values(v).forEach(collect);
+    };
+    collect(values);
+  } else if (values && typeof values === 'object' && redacted && typeof redacted === 'object') {
+    for (const [k, v] of Object.entries(values)) secretStrings(v, (redacted as Record<string, unknown>)[k], out);
+  }
+  return out;
+}
+
+/**
+ * Helm quotes offending values in some errors: every known secret value is hidden wherever it
+ * appears (a list item under `keys:` included), then anything after a secret-looking key.
+ */
+export function redactHelmOutput(text: string, secrets: readonly string[] = []): string {
+  for (const s of secrets) if (s.length >= 4) text = text.split(s).join('(hidden)');
   return text.replace(/(auth_token|cookie_secret|secretToken|cookieSecret|keys|password|client_secret)(["':= ]+)[^\s"',}]+/gi, '$1$2(hidden)');
 }
 
