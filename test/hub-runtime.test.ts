@@ -77,7 +77,7 @@ function rulesConfig(): HubConfigInput {
         { name: 'gpu-node', cpus: 16, memory: '64Gi', gpus: 2 },
       ],
     },
-    storage: { homes: 'nfs', hubDatabase: 'nfs', nfs: { server: 'nfs.example.org', share: '/export/hub' } },
+    storage: { homes: 'nfs', hubDatabase: 'nfs', nfs: { setup: 'csi-driver-nfs', server: 'nfs.example.org', share: '/export/hub' } },
     hubDatabase: { type: 'postgres', url: 'postgresql://jupyterhub@db.example.org:5432/jupyterhub' },
     profiles: [
       { preset: 'data-science', default: true },

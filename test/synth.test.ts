@@ -84,7 +84,9 @@ describe('default config (src/config.ts)', () => {
     assert.deepEqual(l2.spec.ipAddressPools, ['jupyterhub']);
     const svc = find(r.objects, 'Service', 'proxy-public')!.object as any;
     assert.equal(svc.spec.type, 'LoadBalancer');
-    assert.equal(svc.spec.loadBalancerIP, '192.168.1.240');
+    // One mechanism only: MetalLB v0.13.3/v0.14.9/v0.15.2 controller/service.go refuse a Service with
+    // both spec.loadBalancerIP and the loadBalancerIPs annotation ("service can not have both").
+    assert.equal(svc.spec.loadBalancerIP, undefined);
     assert.equal(svc.metadata.annotations['metallb.universe.tf/loadBalancerIPs'], '192.168.1.240');
   });
 
@@ -156,7 +158,7 @@ describe('full example (examples/full.yaml)', () => {
   it('uses every option: namespace, release, CIDR pool, own storage class, resources, cull', () => {
     const pool = find(objects, 'IPAddressPool', 'team-hub')!.object as any;
     assert.deepEqual(pool.spec.addresses, ['10.20.0.0/28']);
-    assert.equal((find(objects, 'Service', 'proxy-public')!.object as any).spec.loadBalancerIP, '10.20.0.5');
+    assert.equal((find(objects, 'Service', 'proxy-public')!.object as any).metadata.annotations['metallb.universe.tf/loadBalancerIPs'], '10.20.0.5');
     const sc = find(objects, 'StorageClass', 'team-hub-homes')!.object as any;
     assert.deepEqual(sc.parameters, { pvDir: '/mnt/data/jupyterhub' });
     assert.equal(values.singleuser.storage.capacity, '20Gi');
@@ -274,15 +276,17 @@ describe('data-move guard', () => {
     const env = { ...r.env, HUB_CONFIG: writeConfig(r.dir, moved, 'moved.yaml') };
     assert.throws(() => synthesize({ env }), /hostDirectory: \/srv\/jupyterhub -> \/mnt\/other[\s\S]*HUB_ALLOW_DATA_MOVE=1/);
     assert.deepEqual(snapshot(r.dist), before);
-    synthesize({ env: { ...env, HUB_ALLOW_DATA_MOVE: '1' } });
+    // pvDir is a StorageClass parameter, which the API server will not update: that needs its own go-ahead.
+    assert.throws(() => synthesize({ env: { ...env, HUB_ALLOW_DATA_MOVE: '1' } }), /parameters\.pvDir: "\/srv\/jupyterhub" -> "\/mnt\/other"[\s\S]*HUB_ALLOW_STORAGE_CLASS_CHANGE=1/);
+    synthesize({ env: { ...env, HUB_ALLOW_DATA_MOVE: '1', HUB_ALLOW_STORAGE_CLASS_CHANGE: '1' } });
     const sc = find(readObjects(r.dist), 'StorageClass', 'jupyterhub-hostpath')!.object as any;
     assert.equal(sc.parameters.pvDir, '/mnt/other');
   });
 
-  it('refuses a change of storage class name', () => {
+  it('refuses a change of storage class name: the hub database claim cannot change class', () => {
     const r = synthCase('move-sc', baseConfig());
     const moved = { ...baseConfig(), storage: { storageClassName: 'other-class' } };
-    assert.throws(() => synthesize({ env: { ...r.env, HUB_CONFIG: writeConfig(r.dir, moved, 'moved.yaml') } }), /storageClassName: jupyterhub-hostpath -> other-class/);
+    assert.throws(() => synthesize({ env: { ...r.env, HUB_CONFIG: writeConfig(r.dir, moved, 'moved.yaml') } }), /hub-db-dir:\n {4}spec\.storageClassName: "jupyterhub-hostpath" -> "other-class"/);
   });
 });
 

@@ -196,7 +196,6 @@ export function buildHubValues(i: HubValuesInputs): Record<string, unknown> {
       ...(i.proxyPodAnnotations && Object.keys(i.proxyPodAnnotations).length ? { annotations: { ...i.proxyPodAnnotations } } : {}),
       service: {
         type: 'LoadBalancer',
-        loadBalancerIP: c.loadBalancer.hubIP,
         annotations: { ...i.serviceAnnotations },
       },
       https: httpsValues(c, i.tlsSecretName),
