@@ -15,7 +15,7 @@ runCli(() => {
   let dir = DEFAULT_OUTDIR;
   for (let i = 0; i < args.length; i++) {
     if (args[i] === '--allow-kind') allow.push(args[++i] ?? '');
-    else if (args[i].startsWith('--')) throw new UserError(`Unknown option ${args[i]}. Usage: npm run validate -- [DIR] [--allow-kind Kind]`);
+    else if (args[i].startsWith('--')) throw new UserError(`Unknown option ${args[i]}. Usage: npm run validate -- [DIR] [--allow-kind Kind]`, 2);
     else dir = path.resolve(args[i]);
   }
   if (!fs.existsSync(dir)) throw new UserError(`${dir} does not exist. Run \`npx cdk8s synth\` first.`);
