@@ -4,6 +4,7 @@ import { DeploymentRecord } from './cluster/deployment-record';
 import { HubNamespace } from './cluster/hub-namespace';
 import { HubStorage } from './cluster/hub-storage';
 import { MetalLbPool } from './cluster/metallb-pool';
+import { kubeVersionFor } from './cluster/microk8s-release';
 import type { TlsMaterial } from './cluster/tls-check';
 import { TlsSecret } from './cluster/tls-secret';
 import type { HubConfig } from './config/schema';
@@ -11,7 +12,9 @@ import { Auth0Authenticator } from './hub/auth0-authenticator';
 import type { ChartSource } from './hub/chart-source';
 import { JupyterHubChart } from './hub/jupyterhub-chart';
 import { PostgresHubDatabase } from './hub/postgres-hub-database';
-import { buildHubValues, hubUrl } from './hub/values';
+import { GpuImagePuller } from './hub/gpu-image-puller';
+import { imageString, resolveProfiles } from './hub/profiles';
+import { buildHubValues, hubUrl, pullerImages } from './hub/values';
 import type { HubSecrets } from './secret-store/store';
 
 export interface HubEnvironmentProps {
@@ -45,25 +48,34 @@ export class HubEnvironment extends Construct {
 
     const storage = new HubStorage(this.manifests, 'Storage', { config: c, namespace: ns.name, patches: this.patches });
 
-    const dbSecret = c.hubDatabase.type === 'postgres'
-      ? new PostgresHubDatabase(this.manifests, 'HubDatabase', { namespace: ns.name, password: props.secrets.hubDatabasePassword ?? '' }).secretName
+    // Restart fingerprints of secrets read at start are keyed with the cookie secret (restart-annotations.ts).
+    const fingerprintKey = props.secrets.cookieSecret;
+    const db = c.hubDatabase.type === 'postgres'
+      ? new PostgresHubDatabase(this.manifests, 'HubDatabase', { namespace: ns.name, password: props.secrets.hubDatabasePassword ?? '', fingerprintKey })
       : undefined;
+    const dbSecret = db?.secretName;
 
     const pool = new MetalLbPool(this.manifests, 'LoadBalancer', {
+      hubNamespace: ns.name,
       name: c.loadBalancer.poolName,
+      microk8sRelease: c.microk8s.release,
       addresses: c.loadBalancer.addressPool,
       hubIP: c.loadBalancer.hubIP,
     });
 
     let tlsSecretName: string | undefined;
+    let proxyPodAnnotations: Record<string, string> = {};
     if (c.tls.mode === 'secret') {
       if (!props.tls) throw new Error('HubEnvironment: tls.mode is "secret" but no certificate was read');
-      tlsSecretName = new TlsSecret(this.manifests, 'Tls', {
+      const tls = new TlsSecret(this.manifests, 'Tls', {
         name: c.tls.secretName,
         namespace: ns.name,
         certPem: props.tls.certPem,
         keyPem: props.tls.keyPem,
-      }).name;
+        fingerprintKey,
+      });
+      tlsSecretName = tls.name;
+      proxyPodAnnotations = tls.proxyPodAnnotations;
     }
 
     const auth = new Auth0Authenticator(this.manifests, 'Auth0', {
@@ -71,24 +83,31 @@ export class HubEnvironment extends Construct {
       hubUrl: hubUrl(c),
       namespace: ns.name,
       clientSecret: props.secrets.auth0ClientSecret,
+      fingerprintKey,
     });
 
     new DeploymentRecord(this.manifests, 'Record', {
       namespace: ns.name,
       facts: {
         namespace: ns.name,
+        // Which hub this is, so deploy tells this hub's record from another hub's on the cluster.
+        domain: c.domain,
         storageClassName: storage.homesClass,
         hubDatabaseStorageClassName: c.hubDatabase.type === 'sqlite' ? storage.hubDatabaseClass : 'postgres',
-        ...(storage.usesHostpath ? { hostDirectory: c.storage.hostDirectory, storageMethod: c.storage.method } : {}),
+        ...storage.dataFacts,
         chartVersion: c.chartVersion,
       },
     });
+
+    const gpuImages = pullerImages(resolveProfiles(c), imageString(c.notebook.image)).gpuImages;
+    if (gpuImages.length > 0) new GpuImagePuller(this.manifests, 'GpuImagePuller', { namespace: ns.name, images: gpuImages });
 
     this.jupyterhub = new JupyterHubChart(this.manifests, 'JupyterHub', {
       source: props.chartSource,
       helmExecutable: props.helmExecutable,
       releaseName: c.releaseName,
       namespace: ns.name,
+      kubeVersion: kubeVersionFor(c.microk8s.release),
       values: buildHubValues({
         config: c,
         storageClassName: storage.homesClass,
@@ -99,6 +118,9 @@ export class HubEnvironment extends Construct {
         authenticatorHubConfig: auth.hubConfig,
         authenticatorExtraEnv: auth.hubExtraEnv,
         authenticatorHubExtras: auth.hubExtras,
+        loadRoles: auth.loadRoles,
+        hubPodAnnotations: db?.hubPodAnnotations,
+        proxyPodAnnotations,
         tlsSecretName,
         secrets: props.secrets,
       }),

@@ -85,7 +85,7 @@ export function normalizeObjects(objects: readonly KubeObject[], opts: Normalize
     const metadata = { ...o.metadata };
     if (isClusterScoped(o.kind)) delete metadata.namespace;
     else metadata.namespace ??= opts.namespace;
-    metadata.labels = { ...(metadata.labels ?? {}), ...managedLabels(opts.release) };
+    metadata.labels = { ...(metadata.labels ?? {}), ...managedLabels(opts.release, opts.namespace) };
     if (o.kind === 'Secret' && opts.placeholders) {
       metadata.annotations = { ...(metadata.annotations ?? {}), [PLACEHOLDER_ANNOTATION]: 'true' };
     }
