@@ -9,6 +9,7 @@ import { after, describe, it } from 'node:test';
 import { capacityPlan, renderPlan } from '../src/cluster/capacity';
 import { parseConfig } from '../src/config/load';
 import { memoryBytes } from '../src/config/quantity';
+import { parseQuantity } from '../src/config/quantity';
 import { synthesize } from '../src/output/synth';
 import { imageBuildCommands } from '../src/tools/image-build';
 import { baseConfig, chartValuesFrom, find, readObjects, ROOT, runTs, synthEnv, tmpdir, writeConfig } from './helpers';
@@ -64,8 +65,22 @@ describe('defaults for a small team on one machine', () => {
     const always = objects.filter((o) => ['Deployment', 'DaemonSet', 'StatefulSet'].includes(o.object.kind)).map((o) => `${o.object.kind}/${o.object.metadata.name}`).sort();
     assert.deepEqual(always, ['DaemonSet/continuous-image-puller', 'Deployment/autohttps', 'Deployment/hub', 'Deployment/proxy']);
     assert.equal(objects.filter((o) => o.object.kind === 'PriorityClass').length, 0);
-    const hub = find(objects, 'Deployment', 'hub')!.object as any;
-    assert.deepEqual(hub.spec.template.spec.containers[0].resources.requests, { cpu: '200m', memory: '512Mi' });
+  });
+
+  it('the capacity plan counts exactly the requests the always-on pods carry in dist/', () => {
+    // What the scheduler reserves is what reaches the cluster; the plan's "users that fit" is only
+    // right if it subtracts the same amounts (the chart could drop or rename a resources value).
+    const planned = capacityPlan(parseConfig(baseConfig(), 't')).systemPods;
+    assert.deepEqual(planned.map((p) => p.name).sort(), ['autohttps', 'continuous-image-puller', 'hub', 'proxy']);
+    for (const p of planned) {
+      const o = find(objects, p.perNode ? 'DaemonSet' : 'Deployment', p.name)?.object as any;
+      assert.ok(o, `${p.name}: no such workload in dist/`);
+      const replicas = p.perNode ? 1 : (o.spec.replicas ?? 1);
+      const sum = (key: 'cpu' | 'memory') => replicas * (o.spec.template.spec.containers as any[])
+        .reduce((a, c) => a + (parseQuantity(c.resources?.requests?.[key] ?? 0) ?? NaN), 0);
+      assert.equal(sum('cpu'), p.cpu, `${p.name}: CPU requested in dist/ vs planned`);
+      assert.equal(sum('memory'), p.memory, `${p.name}: memory requested in dist/ vs planned`);
+    }
   });
 });
 

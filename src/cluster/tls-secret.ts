@@ -1,6 +1,6 @@
-import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { RESTART_ANNOTATIONS, secretFingerprint } from '../hub/restart-annotations';
+import { KubeSecret } from '../../imports/k8s';
 
 export interface TlsSecretProps {
   /** Secret name; z2jh's `proxy.https.secret.name` points at it. */
@@ -30,9 +30,7 @@ export class TlsSecret extends Construct {
     this.proxyPodAnnotations = props.fingerprintKey
       ? { [RESTART_ANNOTATIONS.tlsCertificate]: secretFingerprint(props.fingerprintKey, 'tls-certificate', `${props.certPem}\0${props.keyPem}`) }
       : {};
-    new ApiObject(this, 'Resource', {
-      apiVersion: 'v1',
-      kind: 'Secret',
+    new KubeSecret(this, 'Resource', {
       type: 'kubernetes.io/tls',
       metadata: { name: props.name, namespace: props.namespace },
       data: {

@@ -1,6 +1,6 @@
-import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { RESTART_ANNOTATIONS, secretFingerprint } from './restart-annotations';
+import { KubeSecret } from '../../imports/k8s';
 
 export interface PostgresHubDatabaseProps {
   readonly namespace: string;
@@ -27,9 +27,7 @@ export class PostgresHubDatabase extends Construct {
     this.hubPodAnnotations = props.fingerprintKey
       ? { [RESTART_ANNOTATIONS.hubDatabasePassword]: secretFingerprint(props.fingerprintKey, 'hub-db-password', props.password) }
       : {};
-    new ApiObject(this, 'Password', {
-      apiVersion: 'v1',
-      kind: 'Secret',
+    new KubeSecret(this, 'Password', {
       type: 'Opaque',
       metadata: { name: this.secretName, namespace: props.namespace },
       data: { password: Buffer.from(props.password).toString('base64') },
