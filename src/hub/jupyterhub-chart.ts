@@ -9,8 +9,9 @@ import { redactHubValues } from './values';
 
 export { redactHelmOutput } from './helm-template';
 
-/** Kubernetes version the chart renders for (its Capabilities) and dist/ is validated against. */
-export const KUBE_VERSION = '1.27.0';
+/** Kubernetes version the chart renders for (its Capabilities) unless `kubeVersion` says otherwise. */
+export { DEFAULT_KUBE_VERSION as KUBE_VERSION } from '../cluster/microk8s-release';
+import { DEFAULT_KUBE_VERSION as KUBE_VERSION } from '../cluster/microk8s-release';
 
 export interface JupyterHubChartProps {
   /** Where the chart is (see resolveChartSource). */
@@ -21,6 +22,8 @@ export interface JupyterHubChartProps {
   readonly releaseName?: string;
   /** Namespace the release renders for. */
   readonly namespace: string;
+  /** `--kube-version` for helm (see kubeVersionFor). @default KUBE_VERSION, the oldest supported */
+  readonly kubeVersion?: string;
   /** Chart values (see buildHubValues). They hold secrets: never log them. */
   readonly values: Record<string, unknown>;
   /**
@@ -107,7 +110,7 @@ export class JupyterHubChart extends Construct {
       args: helmTemplateArgs({
         releaseName: this.releaseName,
         namespace: this.props.namespace,
-        kubeVersion: KUBE_VERSION,
+        kubeVersion: this.props.kubeVersion ?? KUBE_VERSION,
         ...(s.kind === 'repo' ? { chart: CHART_NAME, repo: s.repo, version: s.version } : { chart: s.path }),
       }),
       // js-yaml, every string quoted, so helm's YAML 1.1 reader never turns "on" or "yes" into a boolean.

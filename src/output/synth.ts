@@ -16,7 +16,7 @@ import { HubEnvironment } from '../hub-environment';
 import { HubSecrets, loadHubSecrets, secretsDir } from '../secret-store/store';
 import { checkDataMove } from './data-move';
 import { KubeObject } from './kube-object';
-import { findLeaks } from './leak-check';
+import { findLeaks, leakError, namedSecrets } from './leak-check';
 import { isSecretFile, layoutFiles, normalizeObjects } from './manifests';
 import { checkOutdir, cleanLeftovers, lockOutdir, OutdirLock, readDist, writeDist } from './write-dist';
 import { UserError } from '../util/errors';
@@ -60,16 +60,6 @@ function readTls(loaded: LoadedConfig, now?: Date): TlsMaterial | undefined {
     if (err instanceof TlsCheckError) throw new ConfigError(loaded.source, err.issues);
     throw err;
   }
-}
-
-function secretValues(secrets: HubSecrets, tls?: TlsMaterial): string[] {
-  const out = [secrets.proxySecretToken, secrets.cookieSecret, secrets.cryptKeeperKey, secrets.auth0ClientSecret];
-  if (secrets.hubDatabasePassword) out.push(secrets.hubDatabasePassword);
-  if (tls) {
-    const body = tls.keyPem.replace(/-----[A-Z ]+-----/g, '').replace(/\s+/g, '');
-    out.push(...body.match(/.{1,64}/g)!.filter((l) => l.length >= 32));
-  }
-  return out;
 }
 
 /** Extra kinds accepted without a schema: env HUB_ALLOW_KINDS="Kind1,group/v1/Kind2". */
@@ -128,14 +118,12 @@ function checkedFiles(p: Prepared): { apply: KubeObject[]; files: Map<string, st
   const apply = normalizeObjects(hub.manifests.toJson() as KubeObject[], { namespace: c.namespace, release: c.releaseName, placeholders: secrets.placeholderReasons.length > 0 });
   const patches = hub.patches.toJson() as KubeObject[];
   const files = layoutFiles(apply, patches, hub.jupyterhub.redactedValues);
-  const leaks = findLeaks(files, secretValues(secrets, tls));
-  if (leaks.length > 0) {
-    throw new UserError(`Refusing to write dist/: secret values would land in ${leaks.join(', ')}, which are meant to be committed.\nThis is a bug: report it (the message holds no secret).`);
-  }
+  const leaks = findLeaks(files, namedSecrets(secrets, tls));
+  if (leaks.length > 0) throw leakError(leaks, c);
   // Required here, not imported: in synthesizeAsync the validators then load while helm runs.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { formatProblems, validateFiles } = require('./validate') as typeof import('./validate');
-  const problems = validateFiles(files, { allowKinds: allowedKinds(env) });
+  const problems = validateFiles(files, { allowKinds: allowedKinds(env), microk8sRelease: c.microk8s.release });
   if (problems.length > 0) {
     throw new UserError(`Refusing to write dist/: ${problems.length} object problem(s) found by offline validation:\n${formatProblems(problems)}`);
   }
