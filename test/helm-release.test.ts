@@ -11,7 +11,7 @@ import { App, Chart, Yaml } from 'cdk8s';
 import * as yaml from 'js-yaml';
 import { parseHelmOutput } from '../src/hub/helm-output';
 import { runHelmTemplate, startHelmTemplate } from '../src/hub/helm-template';
-import { JupyterHubChart } from '../src/hub/jupyterhub-chart';
+import { JupyterHubChart, KUBE_VERSION } from '../src/hub/jupyterhub-chart';
 import { UserError } from '../src/util/errors';
 import { tmpdir } from './helpers';
 
@@ -113,7 +113,7 @@ describe('JupyterHubChart runs helm itself', () => {
   const check = (r: JupyterHubChart) => {
     const objs = (r.node.scope as Chart).toJson() as { metadata: { name: string }; data: Record<string, unknown> }[];
     assert.equal(objs.length, 1);
-    assert.equal(objs[0].data.args, 'template --namespace hub --kube-version 1.27.0 --values - jupyterhub /charts/jupyterhub');
+    assert.equal(objs[0].data.args, `template --namespace hub --kube-version ${KUBE_VERSION} --values - jupyterhub /charts/jupyterhub`);
     const given = yaml.load(Buffer.from(String(objs[0].data.values), 'base64').toString('utf8'));
     assert.deepEqual(given, r.values, 'helm read the values from standard input');
     assert.equal(objs[0].data.flag, true, 'a plain on in helm output is a boolean, as for kubectl');
