@@ -2,7 +2,6 @@
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import {
   clusterCommands, CommandError, describeFailure, orThrow, run, runSync, splitCommandLine, succeeded,
 } from '../src/util/command';
@@ -12,6 +11,22 @@ import { tmpdir } from './helpers';
 const NODE = process.execPath;
 /** A child that would sleep for a minute: the runner must stop it long before. */
 const SLEEPER = [NODE, '-e', 'setTimeout(() => {}, 60000)'];
+
+/** Pids of live processes whose command line holds `marker`. */
+function processesWith(marker: string): number[] {
+  const out: number[] = [];
+  for (const e of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const cmd = fs.readFileSync(`/proc/${e}/cmdline`, 'utf8');
+      const state = /^State:\s+(\w)/m.exec(fs.readFileSync(`/proc/${e}/status`, 'utf8'))?.[1];
+      if (cmd.includes(marker) && state !== 'Z') out.push(Number(e));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
 
 function alive(pid: number): boolean {
   try {
@@ -65,19 +80,18 @@ describe('runSync / run: results', () => {
     });
   }
 
-  it('run: the timed-out child process is really gone', async () => {
-    const dir = tmpdir();
-    const pidFile = path.join(dir, 'pid');
-    const r = await run([NODE, '-e', `require("fs").writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); setTimeout(() => {}, 60000)`], { timeoutMs: 1000 });
+  it('run: the timed-out child process is really gone', { skip: fs.existsSync('/proc/self/cmdline') ? false : 'needs /proc' }, async () => {
+    // Found by a marker in its command line: no race with how fast the child starts.
+    const marker = `mk8s-jh-timeout-marker-${process.pid}-${Date.now()}`;
+    const r = await run([NODE, '-e', 'setTimeout(() => {}, 600000)', marker], { timeoutMs: 1000 });
     assert.equal(r.failure?.kind, 'timeout');
-    const pid = Number(fs.readFileSync(pidFile, 'utf8'));
-    assert.equal(alive(pid), false, `pid ${pid} still runs`);
-    fs.rmSync(dir, { recursive: true });
+    assert.deepEqual(processesWith(marker), [], 'the child outlived its timeout');
   });
 
   it('run: a stopped command whose grandchild keeps the output pipe open does not keep us waiting', async () => {
     // sh starts sleep, which inherits stdout and prints its pid; killing sh leaves sleep holding the pipe.
-    const r = await run(['sh', '-c', 'sleep 600 & echo $!; wait'], { timeoutMs: 500 });
+    // 5 s: ample for sh to start sleep even on a loaded machine (no assertion on time).
+    const r = await run(['sh', '-c', 'sleep 600 & echo $!; wait'], { timeoutMs: 5000 });
     const grandchild = Number(r.stdout.trim());
     try {
       assert.equal(r.failure?.kind, 'timeout');

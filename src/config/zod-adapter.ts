@@ -30,7 +30,7 @@ export type SchemaIssue =
   | { readonly kind: 'missing'; readonly path: IssuePath; readonly expected: string }
   | { readonly kind: 'wrong-type'; readonly path: IssuePath; readonly expected: string; readonly received: string; readonly ownMessage?: string }
   /** The field that picks a variant (tls.mode) has a value no variant has. */
-  | { readonly kind: 'no-variant'; readonly path: IssuePath; readonly options: readonly unknown[] }
+  | { readonly kind: 'no-variant'; readonly path: IssuePath; readonly options: readonly unknown[]; readonly ownMessage?: string }
   /** Not one of a fixed list of values. */
   | { readonly kind: 'not-one-of'; readonly path: IssuePath; readonly options: readonly unknown[] }
   | { readonly kind: 'too-small' | 'too-big'; readonly path: IssuePath; readonly limit: number; readonly of: LimitedThing; readonly ownMessage?: string }
@@ -70,7 +70,7 @@ export function toSchemaIssues(err: z.ZodError): SchemaIssue[] {
         if (issue.received === 'undefined') return { kind: 'missing', path, expected: issue.expected };
         return { kind: 'wrong-type', path, expected: issue.expected, received: issue.received, ownMessage: ownMessage(issue) };
       case z.ZodIssueCode.invalid_union_discriminator:
-        return { kind: 'no-variant', path, options: issue.options };
+        return { kind: 'no-variant', path, options: issue.options, ownMessage: ownMessage(issue) };
       case z.ZodIssueCode.invalid_enum_value:
         return { kind: 'not-one-of', path, options: issue.options };
       case z.ZodIssueCode.too_small:

@@ -41,10 +41,14 @@ export function compileCached(
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const mod = require(file) as Record<string, ValidateFunction>;
+      // A file cut short or overwritten can still load: it must export every validator.
+      if (!Object.keys(entries).every((k) => typeof mod?.[k] === 'function')) throw new Error('incomplete');
       loaded.set(key, mod);
       return mod;
     } catch {
-      fs.rmSync(file, { force: true }); // corrupt: compile again
+      // corrupt: compile again (and load the new file, not the cached module of the old one)
+      delete require.cache[require.resolve(file)];
+      fs.rmSync(file, { force: true });
     }
   }
   // ajv's compiler (~40 modules) is loaded only on a cache miss: the cached code needs its runtime only.
