@@ -310,12 +310,13 @@ describe('doctor checks against recorded MicroK8s outputs', () => {
   });
 
   it('requires hostpath-provisioner 1.4.1 or newer: 1.4.0 reads pvDir but handles it wrongly', () => {
-    // ../shared/reference/microk8s-addons/VERSIONS.md: pvDir is honoured from v1.4.0, correctly from v1.4.1.
+    // canonical/hostpath-provisioner v1.4.1 (fddaf58 "Fix permissions and cleanup of PVCs with custom pvDir"):
+    // 1.4.0's helper pod mounted the default PV_DIR, not the class's pvDir.
     const image = path.join(work, 'provisioner-image-1.4.0.txt');
     fs.writeFileSync(image, 'cdkbot/hostpath-provisioner:1.4.0');
     const c = check(run({ ...HEALTHY_128, image: { out: image } }), 'hostpath provisioner reads pvDir');
     assert.equal(c.status, 'fail');
-    assert.match(c.detail, /1\.4\.0 reads pvDir but handles it wrongly .* 1\.4\.1 or newer is needed/);
+    assert.match(c.detail, /1\.4\.0 reads pvDir but handles it wrongly .*mode 0755, which the notebook user cannot write.* 1\.4\.1 or newer is needed/);
     assert.match(c.fix!, /storage\.method: provisionerPatch/);
     // MicroK8s 1.32's addon manifest (../shared/reference/microk8s-addons/hostpath-storage-1.32.yaml) runs 1.5.0.
     assert.equal(check(run({ ...HEALTHY_128, image: { out: fx('v1.32/provisioner-image.txt') } }), 'hostpath provisioner reads pvDir').status, 'ok');

@@ -95,8 +95,10 @@ const COMMUNITY_ADDONS: ReadonlySet<string> = new Set(['nfs']);
 /** MicroK8s 1.25 is the first whose hostpath-storage addon reads `pvDir` (image 1.4.2; VERSIONS.md). */
 export const PVDIR_MIN_MICROK8S: readonly [number, number] = [1, 25];
 /**
- * hostpath-provisioner reads `pvDir` from 1.4.0 but gets it right only from 1.4.1 (1.4.0 lets
- * kubelet create the directory as root 0755): ../shared/reference/microk8s-addons/VERSIONS.md.
+ * hostpath-provisioner reads `pvDir` from 1.4.0 but gets it right only from 1.4.1: in 1.4.0 the
+ * helper pod that runs `mkdir -m 0777` mounts the default PV_DIR, not the class's pvDir, so kubelet
+ * makes the volume directory as root 0755 (canonical/hostpath-provisioner v1.4.1, commit fddaf58
+ * "Fix permissions and cleanup of PVCs with custom pvDir", hostpath-provisioner.go runOnNode).
  */
 export const PVDIR_MIN_PROVISIONER: readonly [number, number, number] = [1, 4, 1];
 /** The pool the MicroK8s metallb addon creates from the range given to `microk8s enable metallb:RANGE`. */
@@ -462,7 +464,7 @@ function checkProvisioner(config: HubConfig, probe: Probe, installed: InstalledR
     if (atLeast(tag, [1, 4, 0])) {
       return {
         name, status: 'fail',
-        detail: `the addon runs ${image}: 1.4.0 reads pvDir but handles it wrongly (it has kubelet create ${dir} as root, mode 0755); ${want} or newer is needed`,
+        detail: `the addon runs ${image}: 1.4.0 reads pvDir but handles it wrongly (its helper pod mounts the default directory, so each volume directory in ${dir} is made by kubelet as root, mode 0755, which the notebook user cannot write, and is not cleaned up); ${want} or newer is needed`,
         fix,
       };
     }
