@@ -4,6 +4,7 @@ import { DeploymentRecord } from './cluster/deployment-record';
 import { HubNamespace } from './cluster/hub-namespace';
 import { HubStorage } from './cluster/hub-storage';
 import { MetalLbPool } from './cluster/metallb-pool';
+import { kubeVersionFor } from './cluster/microk8s-release';
 import type { TlsMaterial } from './cluster/tls-check';
 import { TlsSecret } from './cluster/tls-secret';
 import type { HubConfig } from './config/schema';
@@ -50,7 +51,9 @@ export class HubEnvironment extends Construct {
       : undefined;
 
     const pool = new MetalLbPool(this.manifests, 'LoadBalancer', {
+      hubNamespace: ns.name,
       name: c.loadBalancer.poolName,
+      microk8sRelease: c.microk8s.release,
       addresses: c.loadBalancer.addressPool,
       hubIP: c.loadBalancer.hubIP,
     });
@@ -77,6 +80,8 @@ export class HubEnvironment extends Construct {
       namespace: ns.name,
       facts: {
         namespace: ns.name,
+        // Which hub this is, so deploy tells this hub's record from another hub's on the cluster.
+        domain: c.domain,
         storageClassName: storage.homesClass,
         hubDatabaseStorageClassName: c.hubDatabase.type === 'sqlite' ? storage.hubDatabaseClass : 'postgres',
         ...storage.dataFacts,
@@ -89,6 +94,7 @@ export class HubEnvironment extends Construct {
       helmExecutable: props.helmExecutable,
       releaseName: c.releaseName,
       namespace: ns.name,
+      kubeVersion: kubeVersionFor(c.microk8s.release),
       values: buildHubValues({
         config: c,
         storageClassName: storage.homesClass,

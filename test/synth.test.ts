@@ -84,7 +84,9 @@ describe('default config (src/config.ts)', () => {
     assert.deepEqual(l2.spec.ipAddressPools, ['jupyterhub']);
     const svc = find(r.objects, 'Service', 'proxy-public')!.object as any;
     assert.equal(svc.spec.type, 'LoadBalancer');
-    assert.equal(svc.spec.loadBalancerIP, '192.168.1.240');
+    // One mechanism only: MetalLB v0.13.3/v0.14.9/v0.15.2 controller/service.go refuse a Service with
+    // both spec.loadBalancerIP and the loadBalancerIPs annotation ("service can not have both").
+    assert.equal(svc.spec.loadBalancerIP, undefined);
     assert.equal(svc.metadata.annotations['metallb.universe.tf/loadBalancerIPs'], '192.168.1.240');
   });
 
@@ -155,7 +157,7 @@ describe('full example (examples/full.yaml)', () => {
   it('uses every option: namespace, release, CIDR pool, own storage class, resources, cull', () => {
     const pool = find(objects, 'IPAddressPool', 'team-hub')!.object as any;
     assert.deepEqual(pool.spec.addresses, ['10.20.0.0/28']);
-    assert.equal((find(objects, 'Service', 'proxy-public')!.object as any).spec.loadBalancerIP, '10.20.0.5');
+    assert.equal((find(objects, 'Service', 'proxy-public')!.object as any).metadata.annotations['metallb.universe.tf/loadBalancerIPs'], '10.20.0.5');
     const sc = find(objects, 'StorageClass', 'team-hub-homes')!.object as any;
     assert.deepEqual(sc.parameters, { pvDir: '/mnt/data/jupyterhub' });
     assert.equal(values.singleuser.storage.capacity, '20Gi');

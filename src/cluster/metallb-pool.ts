@@ -1,16 +1,30 @@
 import { Construct } from 'constructs';
 import { IpAddressPool, L2Advertisement } from '../../imports/metallb.io';
 import { hubIpProblem, parseAddressPool } from '../config/network';
+import type { HubConfig } from '../config/schema';
+import { metallbServiceAnnotations } from './microk8s-release';
 
 export interface MetalLbPoolProps {
   /** Addresses MetalLB may hand out: "a.b.c.d-e.f.g.h" or a CIDR. */
   readonly addresses: string;
   /** The address the hub's LoadBalancer Service is pinned to; must lie inside `addresses`. */
   readonly hubIP: string;
-  /** Name of the pool and of its L2Advertisement. @default "jupyterhub" */
+  /** Namespace of the hub this pool serves; names the pool unless `name` is given. */
+  readonly hubNamespace: string;
+  /**
+   * Name of the pool and of its L2Advertisement. They live in `metallb-system`, which every hub
+   * on the cluster shares. @default - `hubNamespace`, so two hubs never share (or overwrite) a pool
+   */
   readonly name?: string;
   /** Namespace MicroK8s's metallb addon runs in. @default "metallb-system" */
   readonly namespace?: string;
+  /** MicroK8s release targeted (selects the annotation names). @default - every supported release */
+  readonly microk8sRelease?: string;
+}
+
+/** The pool name a config ends up with: `loadBalancer.poolName`, else the hub's namespace. */
+export function poolNameOf(c: Pick<HubConfig, 'namespace'> & { loadBalancer: Pick<HubConfig['loadBalancer'], 'poolName'> }): string {
+  return c.loadBalancer.poolName ?? c.namespace;
 }
 
 /**
@@ -20,7 +34,10 @@ export interface MetalLbPoolProps {
  */
 export class MetalLbPool extends Construct {
   readonly name: string;
-  /** Annotations that pin a Service to `hubIP` in this pool. */
+  /**
+   * Annotations that pin a Service to `hubIP` in this pool: the only way the Service asks for its
+   * IP (never also `spec.loadBalancerIP`, which every MetalLB refuses together with them).
+   */
   readonly serviceAnnotations: Record<string, string>;
 
   constructor(scope: Construct, id: string, props: MetalLbPoolProps) {
@@ -29,7 +46,7 @@ export class MetalLbPool extends Construct {
     if (!pool) throw new Error(`MetalLbPool: ${JSON.stringify(props.addresses)} is not an IPv4 range or CIDR`);
     const problem = hubIpProblem(props.hubIP, pool);
     if (problem) throw new Error(`MetalLbPool: hub IP ${props.hubIP} ${problem}`);
-    this.name = props.name ?? 'jupyterhub';
+    this.name = props.name ?? props.hubNamespace;
     const namespace = props.namespace ?? 'metallb-system';
     new IpAddressPool(this, 'Pool', {
       metadata: { name: this.name, namespace },
@@ -39,9 +56,6 @@ export class MetalLbPool extends Construct {
       metadata: { name: this.name, namespace },
       spec: { ipAddressPools: [this.name] },
     });
-    this.serviceAnnotations = {
-      'metallb.universe.tf/address-pool': this.name,
-      'metallb.universe.tf/loadBalancerIPs': props.hubIP,
-    };
+    this.serviceAnnotations = metallbServiceAnnotations(props.microk8sRelease, this.name, props.hubIP);
   }
 }

@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import { z } from 'zod';
 import { ConfigIssue, show, showValue } from './errors';
-import { hubIpProblem, parseAddressPool } from './network';
+import { hubIpProblem, parseAddressPool, publicPoolProblem, unusableIpProblem, unusablePoolProblem } from './network';
 import { parseQuantity } from './quantity';
 import { Auth0Schema, ClusterSchema, GpuSchema, HubConfigSchema, PRESET_RESOURCES, LoadBalancerSchema, SharedDataSchema, StorageSchema, UserResourcesSchema } from './schema';
 
@@ -79,8 +79,15 @@ function runCrossChecks(input: unknown): ConfigIssue[] {
   const out: ConfigIssue[] = [];
 
   const lb = fields(LoadBalancerSchema, input, 'loadBalancer');
-  if (lb.addressPool !== undefined && lb.hubIP !== undefined) {
-    const pool = parseAddressPool(lb.addressPool)!;
+  const pool = lb.addressPool !== undefined ? parseAddressPool(lb.addressPool) : undefined;
+  const poolProblem = pool && (unusablePoolProblem(pool) ?? (lb.allowPublicAddresses === true ? undefined : publicPoolProblem(pool)));
+  if (poolProblem) out.push({ path: 'loadBalancer.addressPool', value: show(lb.addressPool), ...poolProblem });
+  const hubAsPool = lb.hubIP !== undefined ? parseAddressPool(`${lb.hubIP}/32`) : undefined;
+  const ipProblem = lb.hubIP !== undefined
+    ? unusableIpProblem(lb.hubIP) ?? (hubAsPool && lb.allowPublicAddresses !== true ? publicPoolProblem(hubAsPool)?.message : undefined)
+    : undefined;
+  if (ipProblem) out.push({ path: 'loadBalancer.hubIP', value: show(lb.hubIP), message: ipProblem, fix: 'pick a free address of the LAN inside loadBalancer.addressPool' });
+  if (pool && !poolProblem && !ipProblem && lb.hubIP !== undefined) {
     const problem = hubIpProblem(lb.hubIP, pool);
     if (problem) {
       out.push({
@@ -329,6 +336,13 @@ function clusterChecks(input: unknown): ConfigIssue[] {
   const shared = whole(SharedDataSchema.default({}), input, 'sharedData');
   if (shared?.datasets && shared.teamFolder && shared.datasetsMountPath === shared.teamFolderMountPath) {
     out.push({ path: 'sharedData.teamFolderMountPath', value: show(shared.teamFolderMountPath), message: 'is the same as sharedData.datasetsMountPath', fix: 'mount them at different paths' });
+  }
+  // A host folder mounted into every user's server: the same places are off limits as for homes
+  // (/proc or /sys of the node in every notebook would expose the host).
+  for (const key of ['datasets', 'teamFolder'] as const) {
+    const src = shared?.[key];
+    const problem = src?.type === 'hostPath' ? storageDirectoryProblem(src.path) : undefined;
+    if (src?.type === 'hostPath' && problem) out.push({ path: `sharedData.${key}.path`, value: show(src.path), ...problem });
   }
   out.push(...multiNodeStorageChecks(input, cluster, shared));
   return out;

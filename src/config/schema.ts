@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { z } from 'zod';
 import { addressPoolProblem, isIPv4 } from './network';
 import { parseQuantity } from './quantity';
+import { SUPPORTED_RELEASES } from '../cluster/microk8s-release';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_NAME_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/i;
@@ -390,8 +391,34 @@ export const LoadBalancerSchema = z
     }),
     /** The fixed IP of the hub's `proxy-public` LoadBalancer Service; must lie inside the pool. */
     hubIP: z.string().refine(isIPv4, { message: 'must be an IPv4 address such as "192.168.1.240"' }),
-    /** Name of the MetalLB IPAddressPool and L2Advertisement. @default "jupyterhub" */
-    poolName: dnsLabel(63).default('jupyterhub'),
+    /**
+     * Name of the MetalLB IPAddressPool and L2Advertisement (in `metallb-system`, shared by every
+     * hub on the cluster). @default - the hub's namespace, so two hubs never share a pool
+     */
+    poolName: dnsLabel(63).optional(),
+    /**
+     * The pool is public address space that is assigned to the machine's LAN (some university
+     * and company networks). Without it, only private (RFC 1918) and shared (100.64.0.0/10)
+     * space is accepted. @default false
+     */
+    allowPublicAddresses: z.boolean().default(false),
+  })
+  .strict();
+
+/** The MicroK8s release as "1.32"; YAML reads an unquoted 1.30 as the number 1.3, so numbers are refused. */
+const microk8sRelease = z
+  .string({ invalid_type_error: 'must be a release in quotes such as "1.32" (YAML reads an unquoted 1.30 as the number 1.3)' })
+  .refine((v) => SUPPORTED_RELEASES.includes(v), { message: `must be a supported MicroK8s release: ${SUPPORTED_RELEASES.map((r) => `"${r}"`).join(', ')}` });
+
+export const MicroK8sSchema = z
+  .object({
+    /**
+     * The MicroK8s release the hub runs on (`microk8s version`), e.g. "1.32". Narrows what dist/
+     * targets: helm's `--kube-version`, the MetalLB CRD schemas checked and the MetalLB annotation
+     * names; doctor compares it with the machine's.
+     * @default - any supported release (1.28-1.35): dist/ works on all of them
+     */
+    release: microk8sRelease.optional(),
   })
   .strict();
 
@@ -619,6 +646,8 @@ export const HubConfigSchema = z
     /** Chart version to render. @default "3.1.0" */
     chartVersion: z.string().max(64, 'must be at most 64 characters').regex(/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/, 'must be a chart version such as "3.1.0"').default('3.1.0'),
     loadBalancer: LoadBalancerSchema,
+    /** The MicroK8s the hub runs on. @default - any supported release */
+    microk8s: MicroK8sSchema.default({}),
     tls: TlsSchema,
     storage: StorageSchema.default({}),
     auth0: Auth0Schema,

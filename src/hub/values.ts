@@ -138,7 +138,6 @@ export function buildHubValues(i: HubValuesInputs): Record<string, unknown> {
       secretToken: i.secrets.proxySecretToken,
       service: {
         type: 'LoadBalancer',
-        loadBalancerIP: c.loadBalancer.hubIP,
         annotations: { ...i.serviceAnnotations },
       },
       https: httpsValues(c, i.tlsSecretName),

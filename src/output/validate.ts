@@ -1,9 +1,15 @@
 /**
- * Offline validation of what reaches the cluster: every object against the Kubernetes API
- * schemas of `kubernetes-models` 4.3.1 (the API as of Kubernetes 1.27/1.28), MetalLB objects
- * against their CRD schemas (imports/metallb.io.schemas.json), plus the rules kubectl apply
- * relies on (names, namespaces, no Jobs or hooks). Messages never echo field values: a Secret's
- * data must not end up in a CI log.
+ * Offline validation of what reaches the cluster: every built-in object against the Kubernetes
+ * API server's own schemas (imports/kubernetes.schemas.json, from kube-apiserver's OpenAPI v3,
+ * `npm run import:kubernetes`), MetalLB objects against the CRDs MicroK8s installs
+ * (imports/metallb.io.schemas.json, every supported MetalLB version or the configured release's),
+ * plus the rules kubectl apply relies on (names, namespaces, no Jobs or hooks). Messages never
+ * echo field values: a Secret's data must not end up in a CI log.
+ *
+ * Why not kubernetes-models: its 4.x schemas stop at Kubernetes 1.27, its 5.x is ESM-only (this
+ * program is CommonJS), and both are a third party's reading of the API. The server's own
+ * documents are the consumer itself, and the envtest tests regenerate them to prove the file
+ * matches the server.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -11,6 +17,7 @@ import { createHash } from 'node:crypto';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { compileCached } from '../util/ajv-cache';
 import * as yaml from 'js-yaml';
+import { MetalLbVersion, metallbVersionsFor } from '../cluster/microk8s-release';
 import { isClusterScoped, KubeObject, objectId } from './kube-object';
 import { isObjectFile } from './manifests';
 import { PROJECT_ROOT } from '../util/project-root';
@@ -27,124 +34,88 @@ export interface ValidationProblem {
 export interface ValidateOptions {
   /** Kinds (`Kind` or `group/version/Kind`) accepted without a schema. @default [] */
   readonly allowKinds?: readonly string[];
+  /** MicroK8s release targeted (config `microk8s.release`). @default - every supported release */
+  readonly microk8sRelease?: string;
 }
 
-/**
- * The kinds validated through the compiled-once cache (everything z2jh 3.1.0 and this program
- * can render). Other kinds known to kubernetes-models fall back to its own (slow) validator.
- */
-const CACHED_KINDS: readonly string[] = [
-  'v1/Namespace', 'v1/Service', 'v1/ConfigMap', 'v1/Secret', 'v1/ServiceAccount', 'v1/PersistentVolumeClaim', 'v1/PersistentVolume', 'v1/Pod',
-  'apps/v1/Deployment', 'apps/v1/DaemonSet', 'apps/v1/StatefulSet', 'batch/v1/Job',
-  'rbac.authorization.k8s.io/v1/Role', 'rbac.authorization.k8s.io/v1/RoleBinding',
-  'rbac.authorization.k8s.io/v1/ClusterRole', 'rbac.authorization.k8s.io/v1/ClusterRoleBinding',
-  'networking.k8s.io/v1/NetworkPolicy', 'networking.k8s.io/v1/Ingress', 'networking.k8s.io/v1/IngressClass',
-  'policy/v1/PodDisruptionBudget', 'scheduling.k8s.io/v1/PriorityClass', 'storage.k8s.io/v1/StorageClass',
-];
+const IMPORTS = path.join(PROJECT_ROOT, 'imports');
 
-/** "apps/v1/Deployment" -> "IoK8sApiAppsV1Deployment" (kubernetes-models' schema module name). */
-function schemaModule(gvk: string): string {
-  const parts = gvk.split('/');
-  const kind = parts.pop()!;
-  const version = parts.pop()!;
-  const group = parts.length ? parts[0].replace(/\.k8s\.io$/, '').split('.')[0] : 'core';
-  const cap = (x: string) => x.charAt(0).toUpperCase() + x.slice(1);
-  return `IoK8sApi${cap(group)}${cap(version)}${kind}`;
+interface SchemaFile {
+  readonly text: string;
+  readonly doc: { source: string; kinds?: Record<string, string>; schemas?: Record<string, object>; versions?: Record<string, Record<string, object>> };
 }
 
-function schemaId(gvk: string): string {
-  const m = schemaModule(gvk).replace(/^IoK8sApi/, '');
-  const parts = gvk.split('/');
-  const kind = parts.pop()!;
-  const version = parts.pop()!;
-  return `io.k8s.api.${m.slice(0, m.length - version.length - kind.length).toLowerCase()}.${version}.${kind}`;
-}
+const schemaFiles = new Map<string, SchemaFile>();
 
-/** Collects the JSON schemas kubernetes-models registers for the cached kinds. */
-function collectK8sSchemas(): Map<string, object> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const registry = require('@kubernetes-models/validate') as { register: (id: string, schema: object) => void };
-  const schemas = new Map<string, object>();
-  const original = registry.register;
-  registry.register = (id, schema) => {
-    if (!schemas.has(id)) schemas.set(id, schema);
-  };
-  // _schemas/ is not in the package's exports map: load the files by path.
-  const dir = path.join(path.dirname(require.resolve('kubernetes-models/v1/Service')), '..', '_schemas');
-  try {
-    for (const gvk of CACHED_KINDS) {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      (require(path.join(dir, `${schemaModule(gvk)}.js`)) as { addSchema: () => void }).addSchema();
-    }
-  } finally {
-    registry.register = original;
+function readSchemaFile(name: string): SchemaFile {
+  let f = schemaFiles.get(name);
+  if (!f) {
+    const text = fs.readFileSync(path.join(IMPORTS, name), 'utf8');
+    f = { text, doc: JSON.parse(text) as SchemaFile['doc'] };
+    schemaFiles.set(name, f);
   }
-  return schemas;
+  return f;
 }
+
+/** "Kubernetes v1.32.13 API" (where the built-in schemas come from), for messages. */
+export function kubernetesSchemaSource(): string {
+  return readSchemaFile('kubernetes.schemas.json').doc.source;
+}
+
+const exportName = (gvk: string) => gvk.replace(/\W/g, '_');
 
 let k8sValidators: Record<string, ValidateFunction> | undefined;
 
-function cachedValidator(apiVersion: string, kind: string): ValidateFunction | undefined {
+function kubernetesValidator(apiVersion: string, kind: string): ValidateFunction | undefined {
+  const f = readSchemaFile('kubernetes.schemas.json');
   const gvk = `${apiVersion}/${kind}`;
-  if (!CACHED_KINDS.includes(gvk)) return undefined;
+  if (!f.doc.kinds?.[gvk]) return undefined;
   if (!k8sValidators) {
-    const pkg = path.join(path.dirname(require.resolve('kubernetes-models/v1/Service')), '..', 'package.json');
-    const version = (JSON.parse(fs.readFileSync(pkg, 'utf8')) as { version: string }).version;
-    const entries = Object.fromEntries(CACHED_KINDS.map((k) => [schemaModule(k), schemaId(k)]));
-    k8sValidators = compileCached('k8s', `kubernetes-models ${version}`, collectK8sSchemas, entries);
+    const entries = Object.fromEntries(Object.entries(f.doc.kinds).map(([k, id]) => [exportName(k), id]));
+    k8sValidators = compileCached('k8s', createHash('sha256').update(f.text).digest('hex'), () => new Map(Object.entries(f.doc.schemas ?? {})), entries);
   }
-  return k8sValidators[schemaModule(gvk)];
+  return k8sValidators[exportName(gvk)];
+}
+
+const crdValidators = new Map<MetalLbVersion, Record<string, ValidateFunction>>();
+
+function crdValidator(version: MetalLbVersion, apiVersion: string, kind: string): ValidateFunction | undefined {
+  const f = readSchemaFile('metallb.io.schemas.json');
+  const schemas = f.doc.versions?.[version] ?? {};
+  const gvk = `${apiVersion}/${kind}`;
+  if (!schemas[gvk]) return undefined;
+  let v = crdValidators.get(version);
+  if (!v) {
+    const entries = Object.fromEntries(Object.keys(schemas).map((k) => [exportName(k), k]));
+    v = compileCached(`metallb-${version}`, createHash('sha256').update(JSON.stringify(schemas)).digest('hex'), () => new Map(Object.entries(schemas)), entries);
+    crdValidators.set(version, v);
+  }
+  return v[exportName(gvk)];
 }
 
 /**
- * kubernetes-models writes nullable refs as oneOf [ref, {type: null}]: a mistake inside such a
- * field also fails the null branch and the oneOf. Keep only the specific error.
+ * The object as the API server decodes it: a JSON null is an unset field (helm templates leave
+ * `key:` with no value), so nulls inside objects are dropped before validation.
  */
-function dropNullableNoise(errors: readonly ErrorObject[]): ErrorObject[] {
-  const real = errors.filter((e) => !(e.keyword === 'type' && (e.params as { type?: string }).type === 'null') && e.keyword !== 'oneOf');
-  return errors.filter((e) => {
-    if (e.keyword === 'type' && (e.params as { type?: string }).type === 'null') return false;
-    if (e.keyword === 'oneOf') return !real.some((r) => r.instancePath.startsWith(e.instancePath));
-    return true;
-  });
+function withoutNulls(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(withoutNulls);
+  if (!v || typeof v !== 'object') return v;
+  return Object.fromEntries(Object.entries(v).filter(([, x]) => x !== null).map(([k, x]) => [k, withoutNulls(x)]));
 }
 
-interface Model {
-  validate(): void;
-}
-type ModelClass = new (data: unknown) => Model;
-
-const modelCache = new Map<string, ModelClass | null>();
-
-/** The kubernetes-models class for an apiVersion/kind, or null when the package has none. */
-function modelFor(apiVersion: string, kind: string): ModelClass | null {
-  const key = `${apiVersion}/${kind}`;
-  if (modelCache.has(key)) return modelCache.get(key)!;
-  let cls: ModelClass | null = null;
-  if (/^[a-z0-9.-]*\/?v[0-9a-z]+$/.test(apiVersion) && /^[A-Z][A-Za-z0-9]*$/.test(kind)) {
-    try {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const mod = require(`kubernetes-models/${apiVersion}/${kind}`) as Record<string, ModelClass>;
-      cls = mod[kind] ?? null;
-    } catch {
-      cls = null;
-    }
-  }
-  modelCache.set(key, cls);
-  return cls;
+/** Only the most specific errors: an error inside an anyOf/oneOf branch also fails the whole. */
+function specificErrors(errors: readonly ErrorObject[]): ErrorObject[] {
+  return errors.filter((e) => !((e.keyword === 'anyOf' || e.keyword === 'oneOf') && errors.some((r) => r !== e && r.instancePath.startsWith(e.instancePath) && r.keyword !== e.keyword)));
 }
 
-let crdValidators: Record<string, ValidateFunction> | undefined;
-
-function crdValidator(apiVersion: string, kind: string): ValidateFunction | undefined {
-  if (!crdValidators) {
-    const file = path.join(PROJECT_ROOT, 'imports', 'metallb.io.schemas.json');
-    const text = fs.readFileSync(file, 'utf8');
-    const schemas = (JSON.parse(text) as { schemas: Record<string, object> }).schemas;
-    const entries = Object.fromEntries(Object.keys(schemas).map((k) => [k.replace(/\W/g, '_'), k]));
-    crdValidators = compileCached('metallb', createHash('sha256').update(text).digest('hex'), () => new Map(Object.entries(schemas)), entries);
-  }
-  return crdValidators[`${apiVersion}/${kind}`.replace(/\W/g, '_')];
+function schemaProblems(v: ValidateFunction, o: KubeObject, file: string, id: string): ValidationProblem[] {
+  if (v(withoutNulls(o))) return [];
+  return specificErrors(v.errors ?? []).map((e) => ({
+    file,
+    object: id,
+    path: e.instancePath || '/',
+    message: `${e.keyword === 'additionalProperties' ? `unknown field "${(e.params as { additionalProperty: string }).additionalProperty}" (the API server refuses it)` : e.message ?? e.keyword}`,
+  }));
 }
 
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -177,36 +148,29 @@ export function validateObject(o: KubeObject, file: string, opts: ValidateOption
   const id = objectId(o);
   const out = ruleProblems(o, file);
   const allowed = opts.allowKinds ?? [];
-  const crd = o.apiVersion.startsWith('metallb.io/') ? crdValidator(o.apiVersion, o.kind) : undefined;
-  if (crd) {
-    if (!crd(o)) {
-      for (const e of crd.errors ?? []) out.push({ file, object: id, path: e.instancePath || '/', message: e.message ?? e.keyword });
+  if (o.apiVersion.startsWith('metallb.io/')) {
+    // Every MetalLB the targeted MicroK8s releases install must accept it; one line per problem,
+    // naming the versions that refuse it.
+    const byProblem = new Map<string, { p: ValidationProblem; versions: string[] }>();
+    for (const version of metallbVersionsFor(opts.microk8sRelease)) {
+      const v = crdValidator(version, o.apiVersion, o.kind);
+      const found = v ? schemaProblems(v, o, file, id)
+        : allowed.includes(o.kind) ? [] : [{ file, object: id, path: '/kind', message: `has no ${o.apiVersion}/${o.kind}` }];
+      for (const p of found) {
+        const key = `${p.path}\n${p.message}`;
+        const seen = byProblem.get(key);
+        if (seen) seen.versions.push(version);
+        else byProblem.set(key, { p, versions: [version] });
+      }
     }
+    for (const { p, versions } of byProblem.values()) out.push({ ...p, message: `(MetalLB ${versions.join(', ')}) ${p.message}` });
     return out;
   }
-  const cached = cachedValidator(o.apiVersion, o.kind);
-  if (cached) {
-    if (!cached(o)) {
-      for (const e of dropNullableNoise(cached.errors ?? [])) out.push({ file, object: id, path: e.instancePath || '/', message: e.message ?? e.keyword });
-    }
-    return out;
-  }
-  const Cls = modelFor(o.apiVersion, o.kind);
-  if (!Cls) {
-    if (!allowed.includes(o.kind) && !allowed.includes(`${o.apiVersion}/${o.kind}`)) {
-      out.push({ file, object: id, path: '/kind', message: `unknown kind ${o.apiVersion}/${o.kind} (not in Kubernetes 1.27 nor MetalLB); allow it with --allow-kind ${o.kind} if intended` });
-    }
-    return out;
-  }
-  try {
-    new Cls(o).validate();
-  } catch (err) {
-    const errors = (err as { errors?: { instancePath?: string; message?: string; keyword?: string }[] }).errors;
-    if (errors?.length) {
-      for (const e of errors) out.push({ file, object: id, path: e.instancePath || '/', message: e.message ?? e.keyword ?? 'is invalid' });
-    } else {
-      out.push({ file, object: id, path: '/', message: 'does not match its schema' });
-    }
+  const v = kubernetesValidator(o.apiVersion, o.kind);
+  if (v) {
+    out.push(...schemaProblems(v, o, file, id));
+  } else if (!allowed.includes(o.kind) && !allowed.includes(`${o.apiVersion}/${o.kind}`)) {
+    out.push({ file, object: id, path: '/kind', message: `unknown kind ${o.apiVersion}/${o.kind} (not served by ${kubernetesSchemaSource()} nor MetalLB); allow it with --allow-kind ${o.kind} if intended` });
   }
   return out;
 }

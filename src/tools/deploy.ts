@@ -1,26 +1,31 @@
 /**
  * `npm run deploy [-- --dry-run] [--allow-data-move] [DIR]`: applies dist/ with server-side
- * apply and prunes what the program no longer generates, by label. It never prunes kinds that
- * hold or define user data (PVCs, PVs, Namespaces, StorageClasses) and refuses placeholder
- * secrets and unannounced storage moves. Prints every kubectl command before running it.
+ * apply and prunes what this hub no longer generates. Ownership is explicit: every object carries
+ * the label `microk8s-jupyterhub/hub-namespace` (HUB_LABEL), and deploy only ever deletes objects
+ * carrying THIS hub's namespace, and refuses to overwrite an object another hub owns (two hubs on
+ * one cluster share cluster-scoped names and `metallb-system`). It never prunes kinds that hold or
+ * define user data (PVCs, PVs, Namespaces, StorageClasses), and refuses placeholder secrets and
+ * unannounced storage moves. Prints every kubectl command before running it.
  */
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as yaml from 'js-yaml';
 import { DEPLOYMENT_RECORD_NAME } from '../cluster/deployment-record';
-import { MANAGED_BY_LABEL, PLACEHOLDER_ANNOTATION, pruneSelector, RELEASE_LABEL } from '../cluster/labels';
+import { HUB_LABEL, MANAGED_BY_LABEL, MANAGED_SELECTOR, PLACEHOLDER_ANNOTATION, pruneSelector } from '../cluster/labels';
 import { dataMoves } from '../output/data-move';
-import { KubeObject } from '../output/kube-object';
+import { KubeObject, objectId } from '../output/kube-object';
 import { FILES } from '../output/manifests';
 import { DEFAULT_OUTDIR } from '../output/synth';
 import { readDist } from '../output/write-dist';
+import { parseCliArgs } from '../util/cli-args';
+import { clusterCommands, CommandResult, describeFailure, formatArgv, runSync, succeeded } from '../util/command';
 import { runCli, UserError } from '../util/errors';
 
 /**
- * Kinds deploy may prune, as kubectl resource names. kubectl 1.27 cannot combine --prune with
- * server-side apply, so deploy lists labelled objects of these kinds itself and deletes the ones
- * dist/ no longer has, each with an explicit command that is printed first.
+ * Kinds deploy may prune, as kubectl resource names. kubectl refuses `--prune -l` together with
+ * server-side apply (measured with kubectl 1.32 against envtest), so deploy lists labelled objects
+ * of these kinds itself and deletes the ones dist/ no longer has, each with an explicit command
+ * that is printed first.
  */
 export const PRUNABLE_RESOURCES: Readonly<Record<string, string>> = {
   ConfigMap: 'configmaps',
@@ -41,8 +46,19 @@ export const PRUNABLE_RESOURCES: Readonly<Record<string, string>> = {
   L2Advertisement: 'l2advertisements.metallb.io',
 };
 
+/** Listed too, only to refuse taking over another hub's object of these kinds; never pruned. */
+const OWNERSHIP_ONLY_RESOURCES: Readonly<Record<string, string>> = {
+  StorageClass: 'storageclasses.storage.k8s.io',
+};
+
 /** Never pruned, whatever dist/ says: deleting them deletes (or strands) user data. */
 export const NEVER_PRUNE: ReadonlySet<string> = new Set(['PersistentVolumeClaim', 'PersistentVolume', 'Namespace', 'StorageClass']);
+
+/** Generous: an apply of thousands of users' allowlist on a busy single node. */
+const APPLY_TIMEOUT_MS = 10 * 60_000;
+const GET_TIMEOUT_MS = 2 * 60_000;
+/** `kubectl get -o json` of every object of every hub (allowlists included) can be large. */
+const LIST_MAX_BUFFER = 512 * 1024 * 1024;
 
 export interface DeployPlanInput {
   readonly dir: string;
@@ -54,49 +70,69 @@ export interface DeployPlanInput {
 export interface DeployPlan {
   /** Commands run in order. */
   readonly commands: readonly (readonly string[])[];
-  /** Lists every labelled object of a prunable kind (JSON), to find what dist/ no longer has. */
-  readonly listForPrune: readonly string[];
-  readonly release: string;
+  /**
+   * Lists every object of this program (every hub's) of the prunable kinds, as JSON: to find
+   * what dist/ no longer has, another hub's objects dist/ would overwrite, and the state records.
+   */
+  readonly listLive: readonly string[];
+  /** This hub's namespace: its identity (HUB_LABEL). */
   readonly namespace: string;
 }
 
 /** The kubectl commands for a dist/ folder, in order. Pure. */
 export function planDeploy(i: DeployPlanInput): DeployPlan {
-  const labelled = i.objects.filter((o) => o.metadata?.labels?.[MANAGED_BY_LABEL]);
-  const release = labelled[0]?.metadata.labels?.[RELEASE_LABEL];
   const ns = i.objects.find((o) => o.kind === 'Namespace')?.metadata.name;
-  if (!release || !ns) throw new UserError(`${i.dir} holds no objects of this program (no Namespace or no ${MANAGED_BY_LABEL} label). Run \`npx cdk8s synth\` first.`);
+  const labelled = i.objects.filter((o) => o.metadata?.labels?.[MANAGED_BY_LABEL]);
+  if (!ns || labelled.length === 0) throw new UserError(`${i.dir} holds no objects of this program (no Namespace or no ${MANAGED_BY_LABEL} label). Run \`npx cdk8s synth\` first.`);
+  const unowned = labelled.filter((o) => o.metadata.labels?.[HUB_LABEL] !== ns);
+  if (unowned.length > 0) {
+    throw new UserError(`${i.dir} was synthesized by an older version of this program (${objectId(unowned[0])} has no ${HUB_LABEL}=${ns} label), ` +
+      'so deploy cannot tell this hub\'s objects from another hub\'s. Run `npx cdk8s synth` again, then deploy.');
+  }
   const commands: string[][] = [];
   if (i.hasPatch) {
     commands.push([...i.kubectl, '--namespace', 'kube-system', 'patch', 'deployment', 'hostpath-provisioner', '--type', 'strategic',
       '--patch-file', path.join(i.dir, FILES.provisionerPatch)]);
   }
   commands.push([...i.kubectl, 'apply', '--server-side', '--field-manager=microk8s-jupyterhub', '--force-conflicts', '--filename', i.dir]);
-  const listForPrune = [...i.kubectl, 'get', Object.values(PRUNABLE_RESOURCES).join(','), '--all-namespaces',
-    '--selector', pruneSelector(release), '--output', 'json'];
-  return { commands, listForPrune, release, namespace: ns };
+  const listLive = [...i.kubectl, 'get', [...Object.values(PRUNABLE_RESOURCES), ...Object.values(OWNERSHIP_ONLY_RESOURCES)].join(','),
+    '--all-namespaces', '--selector', MANAGED_SELECTOR, '--output', 'json'];
+  return { commands, listLive, namespace: ns };
 }
 
+const key = (o: KubeObject) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+const ownerOf = (o: KubeObject) => o.metadata.labels?.[HUB_LABEL];
+
 /**
- * Objects found in the cluster that dist/ no longer has, minus kinds never pruned, and only in
- * the namespaces this dist/ owns (its own and, for MetalLB pools, metallb-system): another hub
- * with the same release name in another namespace is not ours to delete.
+ * Objects found in the cluster that dist/ no longer has, minus kinds never pruned, and only
+ * those carrying THIS hub's identity (HUB_LABEL = its namespace): another hub's objects, in its
+ * namespace, in `metallb-system` or cluster-scoped, even with the same release name, are not ours.
  */
-export function pruneCandidates(live: readonly KubeObject[], wanted: readonly KubeObject[]): KubeObject[] {
-  const key = (o: KubeObject) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+export function pruneCandidates(live: readonly KubeObject[], wanted: readonly KubeObject[], hubNamespace: string): KubeObject[] {
   const keep = new Set(wanted.map(key));
-  const owned = new Set(wanted.map((o) => o.metadata.namespace).filter((n): n is string => !!n));
-  return live.filter((o) =>
-    !keep.has(key(o)) && !NEVER_PRUNE.has(o.kind) && PRUNABLE_RESOURCES[o.kind] !== undefined &&
-    (o.metadata.namespace === undefined || owned.has(o.metadata.namespace)));
+  return live.filter((o) => ownerOf(o) === hubNamespace && !keep.has(key(o)) && !NEVER_PRUNE.has(o.kind) && PRUNABLE_RESOURCES[o.kind] !== undefined);
+}
+
+/** Objects dist/ would overwrite that another hub owns (same kind, namespace and name). */
+export function ownershipConflicts(live: readonly KubeObject[], wanted: readonly KubeObject[], hubNamespace: string): KubeObject[] {
+  const want = new Set(wanted.map(key));
+  return live.filter((o) => want.has(key(o)) && ownerOf(o) !== undefined && ownerOf(o) !== hubNamespace);
+}
+
+type StateRecord = { metadata?: { namespace?: string }; data?: Record<string, string> };
+
+/**
+ * The cluster's state record of THIS hub: the one in its namespace; else (the hub moved to
+ * another namespace) one elsewhere that names the same hub domain. Another hub's record (another
+ * domain) is never compared: it would raise a false data-move refusal.
+ */
+export function recordOfThisHub(records: readonly StateRecord[], hubNamespace: string, domain: string | undefined): StateRecord | undefined {
+  return records.find((r) => r.metadata?.namespace === hubNamespace) ??
+    (domain ? records.find((r) => r.data?.domain === domain) : undefined);
 }
 
 export function deleteCommand(kubectl: readonly string[], o: KubeObject): string[] {
   return [...kubectl, 'delete', PRUNABLE_RESOURCES[o.kind], o.metadata.name!, ...(o.metadata.namespace ? ['--namespace', o.metadata.namespace] : [])];
-}
-
-export function kubectlCommand(env: NodeJS.ProcessEnv): string[] {
-  return (env.KUBECTL ?? 'microk8s kubectl').trim().split(/\s+/);
 }
 
 function loadObjects(files: ReadonlyMap<string, string>): KubeObject[] {
@@ -108,8 +144,19 @@ function loadObjects(files: ReadonlyMap<string, string>): KubeObject[] {
   return out;
 }
 
-function quote(args: readonly string[]): string {
-  return args.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+/** `kubectl get -o json` output, or a UserError saying what came instead. */
+export function parseList(r: CommandResult): KubeObject[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(r.stdout);
+  } catch {
+    const first = r.stdout.trim().split('\n')[0]?.slice(0, 120) ?? '';
+    throw new UserError(`\`${formatArgv(r.argv.slice(0, 3))} ...\` printed something that is not JSON${first ? ` ("${first}")` : ' (nothing)'}.\n` +
+      'Fix: KUBECTL (or MICROK8S) must name a real kubectl (e.g. KUBECTL="microk8s kubectl"); a wrapper must not print anything else on stdout.');
+  }
+  const items = (parsed as { items?: unknown }).items;
+  if (!Array.isArray(items)) throw new UserError(`\`${formatArgv(r.argv.slice(0, 3))} ...\` printed JSON without an "items" list: is KUBECTL a real kubectl?`);
+  return items as KubeObject[];
 }
 
 export interface DeployOptions {
@@ -135,61 +182,78 @@ export function deploy(o: DeployOptions): number {
     throw new UserError(`Refusing to deploy: ${o.dir} has no ${FILES.secrets} (Secrets are never committed).\n` +
       'Fix: synth on the machine that holds .secrets/ (and AUTH0_CLIENT_SECRET), then deploy from there.');
   }
-  const kubectl = kubectlCommand(o.env);
+  const kubectl = clusterCommands(o.env).kubectl;
   const plan = planDeploy({ dir: o.dir, kubectl, objects, hasPatch: files.has(FILES.provisionerPatch) });
+  const env = o.env;
 
-  // The cluster's own record of where homes live, in whatever namespace it is: a change of it
-  // (namespace included) needs --allow-data-move.
-  const recordCmd = [...kubectl, 'get', 'configmaps', '--all-namespaces', '--selector', pruneSelector(plan.release),
-    '--field-selector', `metadata.name=${DEPLOYMENT_RECORD_NAME}`, '--output', 'json'];
-  o.out(`$ ${quote(recordCmd)}`);
-  if (!o.dryRun) {
-    const r = spawnSync(recordCmd[0], recordCmd.slice(1), { encoding: 'utf8' });
-    if (r.error || r.status !== 0) throw new UserError(`${quote(recordCmd)} failed: ${r.error?.message ?? r.stderr.trim()}\nIs MicroK8s running? Try \`npm run doctor\`.`);
-    const items = r.stdout.trim() ? ((JSON.parse(r.stdout) as { items?: { data?: Record<string, string> }[] }).items ?? []) : [];
-    const live = items[0]?.data;
-    const next = (objects.find((x) => x.kind === 'ConfigMap' && x.metadata.name === DEPLOYMENT_RECORD_NAME) as { data?: Record<string, string> } | undefined)?.data;
-    const moves = dataMoves(live, next);
-    if (moves.length > 0 && !o.allowDataMove) {
-      throw new UserError(`Refusing to deploy: the cluster's home volumes live elsewhere:\n${moves.map((m) => `  ${m}`).join('\n')}\n` +
-        'Move the data first (README: "Moving user data"), then run `npm run deploy -- --allow-data-move`.');
-    }
-  }
-  const run = (cmd: readonly string[]) => {
-    o.out(`$ ${quote(cmd)}`);
-    if (o.dryRun) return;
-    const r = spawnSync(cmd[0], cmd.slice(1), { stdio: 'inherit' });
-    if (r.error || r.status !== 0) {
-      throw new UserError(`kubectl failed (${r.error?.message ?? `exit ${r.status}`}); stopped. Nothing after this command ran.`);
-    }
-  };
-  for (const cmd of plan.commands) run(cmd);
-
-  o.out(`$ ${quote(plan.listForPrune)}`);
+  o.out(`$ ${formatArgv(plan.listLive)}`);
   if (o.dryRun) {
-    o.out(`# then: kubectl delete each listed object that dist/ no longer has (never ${[...NEVER_PRUNE].join(', ')})`);
-  } else {
-    const r = spawnSync(plan.listForPrune[0], plan.listForPrune.slice(1), { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
-    if (r.error || r.status !== 0) throw new UserError(`Listing objects to prune failed: ${r.error?.message ?? r.stderr.trim()}. The apply itself succeeded.`);
-    const live = ((JSON.parse(r.stdout || '{"items":[]}') as { items?: KubeObject[] }).items ?? []);
-    const stale = pruneCandidates(live, objects);
-    if (stale.length === 0) o.out('# nothing to prune');
-    for (const x of stale) run(deleteCommand(kubectl, x));
+    for (const cmd of plan.commands) o.out(`$ ${formatArgv(cmd)}`);
+    o.out(`# then: kubectl delete each listed object labelled ${pruneSelector(plan.namespace)} that dist/ no longer has ` +
+      `(never ${[...NEVER_PRUNE].join(', ')})`);
+    o.out('(dry run: nothing was changed)');
+    return 0;
   }
-  if (o.dryRun) o.out('(dry run: nothing was changed)');
+  const listed = runSync(plan.listLive, { timeoutMs: GET_TIMEOUT_MS, env, maxBuffer: LIST_MAX_BUFFER });
+  if (!succeeded(listed)) throw new UserError(`${describeFailure(listed)}\nNothing was changed. Is MicroK8s running? Try \`npm run doctor\`.`);
+  const live = parseList(listed);
+
+  const conflicts = ownershipConflicts(live, objects, plan.namespace);
+  if (conflicts.length > 0) {
+    throw new UserError(`Refusing to deploy: another hub on this cluster owns objects dist/ would overwrite:\n` +
+      conflicts.map((x) => `  ${objectId(x)} (hub in namespace ${ownerOf(x)})`).join('\n') +
+      '\nNothing was changed. Fix: give this hub its own names: a releaseName of its own (it prefixes the chart\'s cluster-wide objects), ' +
+      'loadBalancer.poolName (or leave it out: it defaults to the namespace), storage class names; then synth again.');
+  }
+
+  // The cluster's own record of where this hub's homes live: a change needs --allow-data-move.
+  const records = live.filter((x) => x.kind === 'ConfigMap' && x.metadata.name === DEPLOYMENT_RECORD_NAME) as StateRecord[];
+  const next = (objects.find((x) => x.kind === 'ConfigMap' && x.metadata.name === DEPLOYMENT_RECORD_NAME) as StateRecord | undefined)?.data;
+  const mine = recordOfThisHub(records, plan.namespace, next?.domain);
+  const moves = dataMoves(mine?.data, next);
+  if (moves.length > 0 && !o.allowDataMove) {
+    throw new UserError(`Refusing to deploy: the cluster's home volumes of this hub live elsewhere:\n${moves.map((m) => `  ${m}`).join('\n')}\n` +
+      'Nothing was changed. Move the data first (README: "Moving user data"), then run `npm run deploy -- --allow-data-move`.');
+  }
+
+  for (const [n, cmd] of plan.commands.entries()) {
+    o.out(`$ ${formatArgv(cmd)}`);
+    const r = runSync(cmd, { timeoutMs: APPLY_TIMEOUT_MS, env, output: 'inherit' });
+    if (!succeeded(r)) {
+      throw new UserError(`${describeFailure(r)}\nStopped: ${n === 0 && plan.commands.length > 1 ? 'nothing was applied and ' : ''}nothing was pruned. ` +
+        'Fix the error kubectl printed above and run `npm run deploy` again (applying is idempotent).');
+    }
+  }
+
+  const stale = pruneCandidates(live, objects, plan.namespace);
+  if (stale.length === 0) o.out('# nothing to prune');
+  for (const [n, x] of stale.entries()) {
+    const cmd = deleteCommand(kubectl, x);
+    o.out(`$ ${formatArgv(cmd)}`);
+    const r = runSync(cmd, { timeoutMs: GET_TIMEOUT_MS, env });
+    if (!succeeded(r) && !/NotFound|not found/.test(r.stderr)) {
+      throw new UserError(`${describeFailure(r)}\nThe apply succeeded; pruning stopped after ${n} of ${stale.length} deletions. ` +
+        `Not deleted yet: ${stale.slice(n).map(objectId).join(', ')}.\nRun \`npm run deploy\` again to finish (it lists what is left).`);
+    }
+  }
   return 0;
 }
 
+const USAGE = 'npm run deploy -- [--dry-run] [--allow-data-move] [DIR]';
+
 if (require.main === module) {
   runCli(() => {
-    const args = process.argv.slice(2);
-    const unknown = args.filter((a) => a.startsWith('--') && !['--dry-run', '--allow-data-move'].includes(a));
-    if (unknown.length) throw new UserError(`Unknown option ${unknown[0]}. Usage: npm run deploy -- [--dry-run] [--allow-data-move] [DIR]`);
-    const dir = path.resolve(args.find((a) => !a.startsWith('--')) ?? process.env.HUB_OUTDIR ?? DEFAULT_OUTDIR);
+    const { values, positionals } = parseCliArgs({
+      usage: USAGE,
+      allowPositionals: true,
+      options: { 'dry-run': { type: 'boolean' }, 'allow-data-move': { type: 'boolean' } },
+    });
+    if (positionals.length > 1) throw new UserError(`One dist/ folder at most, got ${positionals.length}.\nUsage: ${USAGE}`, 2);
+    const dir = path.resolve(positionals[0] ?? process.env.HUB_OUTDIR ?? DEFAULT_OUTDIR);
     return deploy({
       dir,
-      dryRun: args.includes('--dry-run'),
-      allowDataMove: args.includes('--allow-data-move'),
+      dryRun: values['dry-run'] === true,
+      allowDataMove: values['allow-data-move'] === true,
       env: process.env,
       out: (l) => process.stdout.write(`${l}\n`),
     });

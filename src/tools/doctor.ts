@@ -11,6 +11,8 @@
  * drive it with recorded outputs. Nothing here reads or prints a secret.
  */
 import { CephfsStorageClass } from '../cluster/cephfs-storage-class';
+import { poolNameOf } from '../cluster/metallb-pool';
+import { microk8sReleaseProblem, NEWEST_RELEASE, OLDEST_RELEASE, serverRelease } from '../cluster/microk8s-release';
 import { NfsStorageClass } from '../cluster/nfs-storage-class';
 import { backendAddon, usedBackends } from '../cluster/storage-backends';
 import { spawnSync } from 'node:child_process';
@@ -299,7 +301,7 @@ function addonFix(addon: string, config: HubConfig, mk: string): string {
     `${mk} enable metallb:${pool.text}`,
     `then: ${mk} kubectl -n metallb-system delete ipaddresspools.metallb.io ${ADDON_POOL_NAME}`,
     `(the addon always creates pool "${ADDON_POOL_NAME}" from the range it is given; dist/03-metallb.yaml`,
-    ` brings pool "${config.loadBalancer.poolName}" for ${pool.text}, and MetalLB refuses overlapping pools.`,
+    ` brings pool "${poolNameOf(config)}" for ${pool.text}, and MetalLB refuses overlapping pools.`,
     ' Or give the addon a free range outside loadBalancer.addressPool instead.)',
   ].join('\n');
 }
@@ -336,7 +338,7 @@ function checkAddons(config: HubConfig, status: Microk8sStatus, mk: string): Che
   });
 }
 
-function checkApi(probe: Probe, installed: InstalledResult): { check: Check; reachable: boolean } {
+function checkApi(probe: Probe, installed: InstalledResult): { check: Check; reachable: boolean; versionJson?: string } {
   const name = 'kubectl reaches the API server';
   const k = probe.kubectlName;
   if (probe.kubectlViaMicrok8s && !installed.usable) return { reachable: false, check: notChecked(name, 'MicroK8s installed') };
@@ -354,7 +356,7 @@ function checkApi(probe: Probe, installed: InstalledResult): { check: Check; rea
   } catch {
     server = undefined;
   }
-  if (r.code === 0 && server) return { reachable: true, check: { name, status: 'ok', detail: `API server ${server} (via \`${k}\`)` } };
+  if (r.code === 0 && server) return { reachable: true, versionJson: r.stdout, check: { name, status: 'ok', detail: `API server ${server} (via \`${k}\`)` } };
   let fix = probe.kubectlViaMicrok8s
     ? `${probe.microk8sName} start; ${probe.microk8sName} status --wait-ready --timeout 120`
     : 'check that KUBECTL and its kubeconfig point at this machine (`kubectl config current-context`)';
@@ -390,8 +392,9 @@ function checkMetalLb(config: HubConfig, probe: Probe, api: boolean, status: Mic
   }
   const pools = parsePoolList(r.stdout);
   if (!pools) return { name, status: 'fail', detail: `\`${probe.kubectlName} get ipaddresspools.metallb.io\` gave unexpected output: ${firstLine(r.stdout)}`, fix: 'run it by hand and check MetalLB' };
-  const ours = pools.find((p) => p.name === lb.poolName);
-  const others = pools.filter((p) => p.name !== lb.poolName);
+  const poolName = poolNameOf(config);
+  const ours = pools.find((p) => p.name === poolName);
+  const others = pools.filter((p) => p.name !== poolName);
   const overlapping = others.filter((p) => p.ranges.some((x) => rangesOverlap(x, pool)));
   if (overlapping.length > 0) {
     const list = overlapping.map((p) => {
@@ -410,20 +413,20 @@ function checkMetalLb(config: HubConfig, probe: Probe, api: boolean, status: Mic
       name,
       status: 'fail',
       detail: `${list.join('; ')} overlaps loadBalancer.addressPool ${pool.text}. MetalLB refuses pools whose ` +
-        `addresses overlap (its admission webhook rejects the pool that would overlap), so applying pool "${lb.poolName}" from dist/03-metallb.yaml fails`,
+        `addresses overlap (its admission webhook rejects the pool that would overlap), so applying pool "${poolName}" from dist/03-metallb.yaml fails`,
       fix,
     };
   }
   const elsewhere = others.length ? `; other pools: ${others.map((p) => `${p.name} (${p.addresses.join(', ') || 'no addresses'})`).join(', ')}` : '';
   if (!ours) {
-    return { name, status: 'ok', detail: `no pool "${lb.poolName}" yet: dist/03-metallb.yaml creates it with ${pool.text}; no existing pool overlaps it${elsewhere}` };
+    return { name, status: 'ok', detail: `no pool "${poolName}" yet: dist/03-metallb.yaml creates it with ${pool.text}; no existing pool overlaps it${elsewhere}` };
   }
   const coversHub = ours.ranges.some((x) => hub >= x.first && hub <= x.last);
   if (!coversHub) {
     return {
       name,
       status: 'warn',
-      detail: `pool "${lb.poolName}" in the cluster has ${ours.addresses.join(', ') || 'no addresses'}, which does not contain ${lb.hubIP} ` +
+      detail: `pool "${poolName}" in the cluster has ${ours.addresses.join(', ') || 'no addresses'}, which does not contain ${lb.hubIP} ` +
         `(it was deployed from another config); until it is updated to ${pool.text}, the hub's Service cannot get ${lb.hubIP}`,
       fix: 'npx cdk8s synth && npm run deploy (updates the pool from the config)',
     };
@@ -432,7 +435,7 @@ function checkMetalLb(config: HubConfig, probe: Probe, api: boolean, status: Mic
   return {
     name,
     status: 'ok',
-    detail: `pool "${lb.poolName}" (${ours.addresses.join(', ')}) contains ${lb.hubIP}${same ? '' : `; the next deploy changes it to ${pool.text}`}; no other pool overlaps it${elsewhere}`,
+    detail: `pool "${poolName}" (${ours.addresses.join(', ')}) contains ${lb.hubIP}${same ? '' : `; the next deploy changes it to ${pool.text}`}; no other pool overlaps it${elsewhere}`,
   };
 }
 
@@ -521,6 +524,22 @@ function checkStorage(config: HubConfig, probe: Probe): Check {
     };
   }
   return { name, status: 'ok', detail: `a directory, ${who}; ${freeText}` };
+}
+
+/** The machine's MicroK8s release against the supported ones and the config's `microk8s.release`. */
+function checkRelease(config: HubConfig, api: { reachable: boolean; versionJson?: string }): Check {
+  const name = 'MicroK8s release';
+  if (!api.reachable || api.versionJson === undefined) return notChecked(name, 'kubectl reaches the API server');
+  const problem = microk8sReleaseProblem(config.microk8s.release, api.versionJson);
+  if (!problem) {
+    const running = serverRelease(api.versionJson);
+    const configured = config.microk8s.release;
+    return { name, status: 'ok', detail: configured ? `${running}, as microk8s.release says` : `${running} (dist/ targets every supported release, ${OLDEST_RELEASE}-${NEWEST_RELEASE})` };
+  }
+  const at = problem.indexOf(' Fix: ');
+  return at >= 0
+    ? { name, status: 'fail', detail: problem.slice(0, at), fix: problem.slice(at + ' Fix: '.length) }
+    : { name, status: 'fail', detail: problem, fix: 'microk8s kubectl version --output=json' };
 }
 
 /** The Helm line that installs csi-driver-nfs on MicroK8s (its kubelet lives under the snap). */
@@ -622,6 +641,7 @@ export function runChecks(config: HubConfig, probe: Probe): Check[] {
   else checks.push(notChecked(`required addons (${requiredAddons(config).join(', ')})`, installed.usable ? 'MicroK8s running' : 'MicroK8s installed'));
   const api = checkApi(probe, installed);
   checks.push(api.check);
+  checks.push(checkRelease(config, api));
   checks.push(checkMetalLb(config, probe, api.reachable, status));
   const backends = usedBackends(config);
   if (backends.has('hostpath')) checks.push(checkProvisioner(config, probe, installed, api.reachable));
@@ -783,7 +803,7 @@ export function doctor(o: DoctorOptions): number {
   const storage = usedBackends(config).has('hostpath')
     ? `storage ${config.storage.hostDirectory} (storage.method ${config.storage.method})`
     : `storage ${[...usedBackends(config)].join(', ')}`;
-  o.out(`Checking this machine for ${source}: hub IP ${lb.hubIP} (pool "${lb.poolName}", ${parseAddressPool(lb.addressPool)?.text ?? lb.addressPool}), ${storage}\n`);
+  o.out(`Checking this machine for ${source}: hub IP ${lb.hubIP} (pool "${poolNameOf(config)}", ${parseAddressPool(lb.addressPool)?.text ?? lb.addressPool}), ${storage}\n`);
   const checks = runChecks(config, probe);
   o.out(formatChecklist(checks));
   return checks.some((c) => c.status === 'fail') ? 1 : 0;
