@@ -113,7 +113,8 @@ describe('JupyterHubChart runs helm itself', () => {
   const check = (r: JupyterHubChart) => {
     const objs = (r.node.scope as Chart).toJson() as { metadata: { name: string }; data: Record<string, unknown> }[];
     assert.equal(objs.length, 1);
-    assert.equal(objs[0].data.args, 'template --namespace hub --kube-version 1.27.0 --values - jupyterhub /charts/jupyterhub');
+    // Default --kube-version: the oldest supported MicroK8s release, 1.28 (src/cluster/microk8s-release.ts).
+    assert.equal(objs[0].data.args, 'template --namespace hub --kube-version 1.28.0 --values - jupyterhub /charts/jupyterhub');
     const given = yaml.load(Buffer.from(String(objs[0].data.values), 'base64').toString('utf8'));
     assert.deepEqual(given, r.values, 'helm read the values from standard input');
     assert.equal(objs[0].data.flag, true, 'a plain on in helm output is a boolean, as for kubectl');

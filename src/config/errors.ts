@@ -207,11 +207,13 @@ export function fromSchemaIssues(issues: readonly SchemaIssue[], input: unknown,
         message = issue.ownMessage ?? `must be ${issue.expected}, not ${issue.received}`;
         break;
       case 'no-variant':
+        // A schema's own errorMap text (not zod's "Invalid discriminator value...") says how to fix it.
+        if (issue.ownMessage) fix = issue.ownMessage;
+        message = `${value === undefined ? 'is required: ' : 'must be '}one of ${issue.options.map((o) => JSON.stringify(o)).join(', ')}`;
+        break;
       case 'not-one-of':
-        message = `${issue.kind === 'no-variant' && value === undefined ? 'is required: ' : 'must be '}one of ${issue.options.map((o) => JSON.stringify(o)).join(', ')}`;
-        // A schema's own wording of a missing or unknown variant (storage.nfs.setup) says how to fix it.
-        if (issue.kind === 'no-variant' && issue.ownMessage) fix = issue.ownMessage;
-        if (issue.kind === 'not-one-of') {
+        message = `must be one of ${issue.options.map((o) => JSON.stringify(o)).join(', ')}`;
+        {
           const guess = typeof value === 'string' ? closestKey(value, issue.options.map(String)) : undefined;
           if (guess) fix = `did you mean "${guess}"?`;
         }

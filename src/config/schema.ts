@@ -379,6 +379,13 @@ export const HubDatabaseSchema = z.discriminatedUnion('type', [
         message: 'must not contain a password: put it in env HUB_DB_PASSWORD or .secrets/hub-db-password',
       })
       .refine((u) => !CONTROL.test(u), { message: 'must not contain control characters' }),
+    /**
+     * Migrate the database schema when a new chart version brings a newer JupyterHub (the hub's
+     * `--upgrade-db`, z2jh `hub.db.upgrade`). JupyterHub makes no backup of a PostgreSQL database:
+     * take a `pg_dump` before you change chartVersion. `false`: the hub refuses to start on an old
+     * schema until you run `jupyterhub upgrade-db` yourself. @default true
+     */
+    upgradeOnStart: z.boolean().default(true),
   }).strict(),
 ]);
 
@@ -452,6 +459,20 @@ export const Auth0Schema = z
      * is anyone on the internet: set it only on purpose. @default false
      */
     allowAll: z.boolean().default(false),
+    /**
+     * Refuse a login whose Auth0 profile says `email_verified: false` (or says nothing). Without
+     * it, anyone who can sign up on an Auth0 database connection can register an allowlisted
+     * address unverified and log in as that person. Turn it off only for connections that have no
+     * email verification and whose addresses you trust (e.g. an enterprise directory).
+     * @default true when `usernameClaim` is "email", else false
+     */
+    requireVerifiedEmail: z.boolean().optional(),
+    /**
+     * Let hub admins open users' servers (their files, terminals and notebooks), and make API
+     * tokens for them, as JupyterHub's default admin role does. Off, admins still add, remove,
+     * start and stop users and servers, but cannot look inside. @default false
+     */
+    adminsCanAccessServers: z.boolean().default(false),
   })
   .strict();
 

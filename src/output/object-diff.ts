@@ -8,6 +8,7 @@ import * as yaml from 'js-yaml';
 import { KubeObject, objectId } from './kube-object';
 import { isObjectFile } from './manifests';
 import { UserError } from '../util/errors';
+import { RESTART_ANNOTATIONS } from '../hub/restart-annotations';
 
 export interface ObjectChange {
   readonly id: string;
@@ -104,8 +105,8 @@ export function unifiedDiff(a: readonly string[], b: readonly string[], labelA: 
   return out.join('\n');
 }
 
-/** Pod-template annotations the chart computes from secret values. */
-export const SECRET_CHECKSUMS = ['checksum/secret', 'checksum/auth-token', 'checksum/proxy-secret'];
+/** Pod-template annotations the chart, and we (hub/restart-annotations.ts), compute from secret values. */
+export const SECRET_CHECKSUMS = ['checksum/secret', 'checksum/auth-token', 'checksum/proxy-secret', ...Object.values(RESTART_ANNOTATIONS)];
 
 /** A copy without the secret-derived checksum annotations (they differ between real and placeholder secrets). */
 function maskChecksums(o: KubeObject | undefined): KubeObject | undefined {

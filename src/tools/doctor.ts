@@ -368,7 +368,8 @@ function checkApi(probe: Probe, installed: InstalledResult): { check: Check; rea
 const rangesOverlap = (a: { first: number; last: number }, b: { first: number; last: number }) => a.first <= b.last && b.first <= a.last;
 
 function checkMetalLb(config: HubConfig, probe: Probe, api: boolean, status: Microk8sStatus | undefined): Check {
-  const lb = config.loadBalancer;
+  // The pool name dist/ really uses (loadBalancer.poolName, else the hub's namespace).
+  const lb = { ...config.loadBalancer, poolName: poolNameOf(config) };
   const name = `MetalLB pool for hub IP ${lb.hubIP}`;
   if (!api) return notChecked(name, 'kubectl reaches the API server');
   const pool = parseAddressPool(lb.addressPool)!; // the schema guarantees it
@@ -799,7 +800,8 @@ export interface DoctorOptions {
 export function doctor(o: DoctorOptions): number {
   const { config, source } = loadConfig(o.env);
   const probe = o.probe ?? systemProbe(o.env);
-  const lb = config.loadBalancer;
+  // The pool name dist/ really uses (loadBalancer.poolName, else the hub's namespace).
+  const lb = { ...config.loadBalancer, poolName: poolNameOf(config) };
   const storage = usedBackends(config).has('hostpath')
     ? `storage ${config.storage.hostDirectory} (storage.method ${config.storage.method})`
     : `storage ${[...usedBackends(config)].join(', ')}`;
