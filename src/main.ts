@@ -1,7 +1,8 @@
 /**
  * The cdk8s app (cdk8s.yaml `app`): `npx cdk8s synth` and `npm run synth` run this. It
  * synthesizes the config into dist/ (see src/output/synth.ts); `--allow-data-move` permits a
- * storage location change.
+ * storage location change, `--allow-storage-class-change` a StorageClass change after its old
+ * class was deleted (src/output/immutable-changes.ts).
  */
 import * as fs from 'node:fs';
 import { synthesizeAsync, summarize } from './output/synth';
@@ -17,6 +18,7 @@ const stagingExisted = underCdk8sCli && fs.existsSync(process.env.CDK8S_OUTDIR!)
 runCli(async () => {
   const env = { ...process.env };
   if (process.argv.includes('--allow-data-move')) env.HUB_ALLOW_DATA_MOVE = '1';
+  if (process.argv.includes('--allow-storage-class-change')) env.HUB_ALLOW_STORAGE_CLASS_CHANGE = '1';
   try {
     const r = await synthesizeAsync({ env });
     for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);

@@ -158,16 +158,17 @@ describe('doctor end to end (npm run doctor)', () => {
     const r = runTs('src/tools/doctor.ts', [], env);
     assert.equal(r.status, 0, r.stdout + r.stderr);
     const lines = r.stdout.split('\n').filter((l) => l.startsWith('['));
-    assert.equal(lines.length, 10, r.stdout);
+    assert.equal(lines.length, 11, r.stdout);
     assert.ok(lines.every((l) => l.startsWith('[ok]')), r.stdout);
     for (const name of ['MicroK8s installed: MicroK8s v1.28.3 revision 6089', 'MicroK8s running', 'addon dns', 'addon hostpath-storage',
-      'addon metallb', 'kubectl reaches the API server: API server v1.28.3', 'MetalLB pool for hub IP 192.168.1.241',
+      'addon metallb', 'kubectl reaches the API server: API server v1.28.3', 'MicroK8s release: 1.28 (dist/ targets every supported release',
+      'MetalLB pool for hub IP 192.168.1.241',
       'hostpath provisioner reads pvDir: cdkbot/hostpath-provisioner:1.4.2', 'Helm >= 3.5: Helm v3.17.2', 'storage directory']) {
       assert.ok(r.stdout.includes(name), `${name} missing:\n${r.stdout}`);
     }
     // Helm runs at synth time on this machine, never in the cluster: no helm3 addon is asked for.
     assert.doesNotMatch(r.stdout, /addon helm3/);
-    assert.match(r.stdout, /0 failed, 0 warnings, 10 ok/);
+    assert.match(r.stdout, /0 failed, 0 warnings, 11 ok/);
     assert.ok(!r.stdout.includes(SENTINELS.auth0) && !r.stderr.includes(SENTINELS.auth0));
   });
 
@@ -188,7 +189,7 @@ describe('doctor end to end (npm run doctor)', () => {
     assert.match(r.stdout, /^\[FAIL\] kubectl reaches the API server: not checked/m);
     assert.match(r.stdout, /^\[ok\] {3}Helm >= 3\.5/m);
     assert.match(r.stdout, /^\[ok\] {3}storage directory/m);
-    assert.match(r.stdout, /1 failed \(and 5 not checked because of them\), 0 warnings, 2 ok/);
+    assert.match(r.stdout, /1 failed \(and 6 not checked because of them\), 0 warnings, 2 ok/);
   });
 
   it('fails on the provisioner of MicroK8s 1.24 with storage.method storageClass, and on its MetalLB 0.9', () => {
@@ -310,15 +311,29 @@ describe('doctor checks against recorded MicroK8s outputs', () => {
   });
 
   it('requires hostpath-provisioner 1.4.1 or newer: 1.4.0 reads pvDir but handles it wrongly', () => {
-    // ../shared/reference/microk8s-addons/VERSIONS.md: pvDir is honoured from v1.4.0, correctly from v1.4.1.
+    // canonical/hostpath-provisioner v1.4.1 (fddaf58 "Fix permissions and cleanup of PVCs with custom pvDir"):
+    // 1.4.0's helper pod mounted the default PV_DIR, not the class's pvDir.
     const image = path.join(work, 'provisioner-image-1.4.0.txt');
     fs.writeFileSync(image, 'cdkbot/hostpath-provisioner:1.4.0');
     const c = check(run({ ...HEALTHY_128, image: { out: image } }), 'hostpath provisioner reads pvDir');
     assert.equal(c.status, 'fail');
-    assert.match(c.detail, /1\.4\.0 reads pvDir but handles it wrongly .* 1\.4\.1 or newer is needed/);
+    assert.match(c.detail, /1\.4\.0 reads pvDir but handles it wrongly .*mode 0755, which the notebook user cannot write.* 1\.4\.1 or newer is needed/);
     assert.match(c.fix!, /storage\.method: provisionerPatch/);
     // MicroK8s 1.32's addon manifest (../shared/reference/microk8s-addons/hostpath-storage-1.32.yaml) runs 1.5.0.
     assert.equal(check(run({ ...HEALTHY_128, image: { out: fx('v1.32/provisioner-image.txt') } }), 'hostpath provisioner reads pvDir').status, 'ok');
+  });
+
+  it('compares the machine\'s MicroK8s release with the supported ones and microk8s.release', () => {
+    assert.equal(check(run(HEALTHY_128), 'MicroK8s release').status, 'ok');
+    const old = check(run(OLD_124), 'MicroK8s release');
+    assert.equal(old.status, 'fail');
+    assert.match(old.detail, /runs MicroK8s 1\.24, which this program does not support/);
+    assert.match(old.fix!, /snap refresh microk8s --channel=1\.28\/stable/);
+    const cfg = parseConfig({ ...configInput(), microk8s: { release: '1.32' } }, 'test');
+    const other = check(run(HEALTHY_128, cfg), 'MicroK8s release');
+    assert.equal(other.status, 'fail');
+    assert.match(other.detail, /microk8s\.release "1\.32" but this machine runs MicroK8s 1\.28/);
+    assert.match(other.fix!, /set microk8s\.release to "1\.28"/);
   });
 
   it('Helm older than 3.5 fails with the resolver\'s fix', () => {

@@ -14,6 +14,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { defaultStorageClassName } from '../src/cluster/storage-backends';
+import { immutableChanges, previousObjects } from '../src/output/immutable-changes';
 import { parseConfig } from '../src/config/load';
 import { synthesize } from '../src/output/synth';
 import { requiredAddons } from '../src/tools/doctor';
@@ -186,6 +187,12 @@ describe('changes the API server would refuse are refused at synth, with the ste
     const cfg = (size: string) => ({ ...baseConfig(), sharedData: { teamFolder: { type: 'backend', backend: 'cephfs', size } } });
     const { dir } = synth(cfg('100Gi'));
     synth(cfg('200Gi'), dir);
+  });
+
+  it('a previous folder holding other YAML (no kind, no name) is read without failing', () => {
+    const prev = previousObjects(new Map([['notes.yaml', 'kind: Note\n---\nfoo: 1\n---\n- a\n'], ['01-cluster.yaml', 'kind: StorageClass\nmetadata: {name: x}\nprovisioner: a\n']]));
+    assert.deepEqual(prev.map((o) => o.metadata.name), ['x']);
+    assert.equal(immutableChanges(prev, [{ apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'x' }, provisioner: 'b' }])[0].changes[0], 'provisioner: "a" -> "b"');
   });
 
   it('the data-move guard is about where data lives: host directory and backend location', () => {

@@ -26,7 +26,8 @@ export interface HostpathStorageClassProps {
  * or newer (provisioner image cdkbot/hostpath-provisioner 1.4.2 on 1.25-1.28, 1.5.0 on 1.29-1.33,
  * 1.6.0 on 1.34-1.35): `pvDir` is read from 1.4.0 and handled right from 1.4.1 (1.4.0 had kubelet
  * create the directory as root 0755). Older provisioners ignore it: use `HostpathProvisionerPatch`.
- * Each volume is the directory `<pvDir>/<namespace>-<pvc name>-<pv name>`.
+ * Each volume is the directory `<pvDir>/<namespace>-<pvc name>-<pv name>` (canonical/hostpath-provisioner
+ * v1.4.2 hostpath-provisioner.go Provision: path.Join(pvDir, "%s-%s-%s" of namespace, PVC, PV name)).
  *
  * `WaitForFirstConsumer` makes the volume land on the node the pod is scheduled to.
  */

@@ -9,7 +9,7 @@
 import * as yaml from 'js-yaml';
 import { DEPLOYMENT_RECORD_NAME } from '../cluster/deployment-record';
 import { UserError } from '../util/errors';
-import { immutableChangeMessage, immutableChanges, previousObjects } from './immutable-changes';
+import { immutableChangeMessage, immutableChanges, isNamedObject, previousObjects } from './immutable-changes';
 import { KubeObject } from './kube-object';
 
 // namespace: home PVCs live in it; a new namespace starts with none. homes / hubDatabase:
@@ -31,7 +31,7 @@ export function previousRecord(previous: ReadonlyMap<string, string>): Record<st
     } catch {
       continue;
     }
-    const rec = recordIn(docs.filter((d): d is KubeObject => !!d && typeof d === 'object' && 'kind' in d));
+    const rec = recordIn(docs.filter(isNamedObject));
     if (rec) return rec;
   }
   return undefined;

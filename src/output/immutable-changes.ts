@@ -26,17 +26,20 @@ export interface ImmutableChange {
   readonly override?: 'HUB_ALLOW_STORAGE_CLASS_CHANGE' | 'HUB_ALLOW_DATA_MOVE';
 }
 
+/** A Kubernetes object with a kind and a name (a previous folder may hold other YAML). */
+export function isNamedObject(d: unknown): d is KubeObject {
+  if (!d || typeof d !== 'object') return false;
+  const o = d as { kind?: unknown; metadata?: { name?: unknown } };
+  return typeof o.kind === 'string' && !!o.metadata && typeof o.metadata === 'object' && typeof o.metadata.name === 'string';
+}
+
 /** Objects of the previous dist/ (top-level files, no Secrets: they cannot hold these kinds). */
 export function previousObjects(previous: ReadonlyMap<string, string>): KubeObject[] {
   const out: KubeObject[] = [];
   for (const [name, text] of previous) {
     if (!name.endsWith('.yaml') || name.includes('/') || isSecretFile(name)) continue;
     try {
-      // Only whole objects: a stray `kind: ConfigMap` with no name was never accepted by the API server.
-      for (const d of yaml.loadAll(text)) {
-        const o = d as Partial<KubeObject> | null;
-        if (o && typeof o === 'object' && typeof o.kind === 'string' && typeof o.metadata?.name === 'string') out.push(o as KubeObject);
-      }
+      for (const d of yaml.loadAll(text)) if (isNamedObject(d)) out.push(d);
     } catch {
       // an unreadable file was not applied either
     }
@@ -160,7 +163,7 @@ export function immutableChanges(previous: readonly KubeObject[], next: readonly
         changes,
         steps: [
           `${kubectl} delete storageclass ${name}   (deletes only the class: claims, volumes and data stay; existing volumes keep what they were made with)`,
-          'HUB_ALLOW_STORAGE_CLASS_CHANGE=1 npm run synth',
+          'HUB_ALLOW_STORAGE_CLASS_CHANGE=1 npm run synth   (or: npm run synth -- --allow-storage-class-change)',
           `${kubectl} apply -f dist/   (or npm run deploy): creates the class anew; new volumes use it`,
         ],
         override: 'HUB_ALLOW_STORAGE_CLASS_CHANGE',

@@ -10,8 +10,9 @@
  * `runChecks` is pure: every command and file-system look-up goes through a `Probe`, so tests can
  * drive it with recorded outputs. Nothing here reads or prints a secret.
  */
-import { poolNameOf } from '../cluster/metallb-pool';
 import { CephfsStorageClass } from '../cluster/cephfs-storage-class';
+import { poolNameOf } from '../cluster/metallb-pool';
+import { microk8sReleaseProblem, NEWEST_RELEASE, OLDEST_RELEASE, serverRelease } from '../cluster/microk8s-release';
 import { NfsStorageClass } from '../cluster/nfs-storage-class';
 import { backendAddon, usedBackends } from '../cluster/storage-backends';
 import { spawnSync } from 'node:child_process';
@@ -96,8 +97,10 @@ const COMMUNITY_ADDONS: ReadonlySet<string> = new Set(['nfs']);
 /** MicroK8s 1.25 is the first whose hostpath-storage addon reads `pvDir` (image 1.4.2; VERSIONS.md). */
 export const PVDIR_MIN_MICROK8S: readonly [number, number] = [1, 25];
 /**
- * hostpath-provisioner reads `pvDir` from 1.4.0 but gets it right only from 1.4.1 (1.4.0 lets
- * kubelet create the directory as root 0755): ../shared/reference/microk8s-addons/VERSIONS.md.
+ * hostpath-provisioner reads `pvDir` from 1.4.0 but gets it right only from 1.4.1: in 1.4.0 the
+ * helper pod that runs `mkdir -m 0777` mounts the default PV_DIR, not the class's pvDir, so kubelet
+ * makes the volume directory as root 0755 (canonical/hostpath-provisioner v1.4.1, commit fddaf58
+ * "Fix permissions and cleanup of PVCs with custom pvDir", hostpath-provisioner.go runOnNode).
  */
 export const PVDIR_MIN_PROVISIONER: readonly [number, number, number] = [1, 4, 1];
 /** The pool the MicroK8s metallb addon creates from the range given to `microk8s enable metallb:RANGE`. */
@@ -335,7 +338,7 @@ function checkAddons(config: HubConfig, status: Microk8sStatus, mk: string): Che
   });
 }
 
-function checkApi(probe: Probe, installed: InstalledResult): { check: Check; reachable: boolean } {
+function checkApi(probe: Probe, installed: InstalledResult): { check: Check; reachable: boolean; versionJson?: string } {
   const name = 'kubectl reaches the API server';
   const k = probe.kubectlName;
   if (probe.kubectlViaMicrok8s && !installed.usable) return { reachable: false, check: notChecked(name, 'MicroK8s installed') };
@@ -353,7 +356,7 @@ function checkApi(probe: Probe, installed: InstalledResult): { check: Check; rea
   } catch {
     server = undefined;
   }
-  if (r.code === 0 && server) return { reachable: true, check: { name, status: 'ok', detail: `API server ${server} (via \`${k}\`)` } };
+  if (r.code === 0 && server) return { reachable: true, versionJson: r.stdout, check: { name, status: 'ok', detail: `API server ${server} (via \`${k}\`)` } };
   let fix = probe.kubectlViaMicrok8s
     ? `${probe.microk8sName} start; ${probe.microk8sName} status --wait-ready --timeout 120`
     : 'check that KUBECTL and its kubeconfig point at this machine (`kubectl config current-context`)';
@@ -390,8 +393,9 @@ function checkMetalLb(config: HubConfig, probe: Probe, api: boolean, status: Mic
   }
   const pools = parsePoolList(r.stdout);
   if (!pools) return { name, status: 'fail', detail: `\`${probe.kubectlName} get ipaddresspools.metallb.io\` gave unexpected output: ${firstLine(r.stdout)}`, fix: 'run it by hand and check MetalLB' };
-  const ours = pools.find((p) => p.name === lb.poolName);
-  const others = pools.filter((p) => p.name !== lb.poolName);
+  const poolName = poolNameOf(config);
+  const ours = pools.find((p) => p.name === poolName);
+  const others = pools.filter((p) => p.name !== poolName);
   const overlapping = others.filter((p) => p.ranges.some((x) => rangesOverlap(x, pool)));
   if (overlapping.length > 0) {
     const list = overlapping.map((p) => {
@@ -410,20 +414,20 @@ function checkMetalLb(config: HubConfig, probe: Probe, api: boolean, status: Mic
       name,
       status: 'fail',
       detail: `${list.join('; ')} overlaps loadBalancer.addressPool ${pool.text}. MetalLB refuses pools whose ` +
-        `addresses overlap (its admission webhook rejects the pool that would overlap), so applying pool "${lb.poolName}" from dist/03-metallb.yaml fails`,
+        `addresses overlap (its admission webhook rejects the pool that would overlap), so applying pool "${poolName}" from dist/03-metallb.yaml fails`,
       fix,
     };
   }
   const elsewhere = others.length ? `; other pools: ${others.map((p) => `${p.name} (${p.addresses.join(', ') || 'no addresses'})`).join(', ')}` : '';
   if (!ours) {
-    return { name, status: 'ok', detail: `no pool "${lb.poolName}" yet: dist/03-metallb.yaml creates it with ${pool.text}; no existing pool overlaps it${elsewhere}` };
+    return { name, status: 'ok', detail: `no pool "${poolName}" yet: dist/03-metallb.yaml creates it with ${pool.text}; no existing pool overlaps it${elsewhere}` };
   }
   const coversHub = ours.ranges.some((x) => hub >= x.first && hub <= x.last);
   if (!coversHub) {
     return {
       name,
       status: 'warn',
-      detail: `pool "${lb.poolName}" in the cluster has ${ours.addresses.join(', ') || 'no addresses'}, which does not contain ${lb.hubIP} ` +
+      detail: `pool "${poolName}" in the cluster has ${ours.addresses.join(', ') || 'no addresses'}, which does not contain ${lb.hubIP} ` +
         `(it was deployed from another config); until it is updated to ${pool.text}, the hub's Service cannot get ${lb.hubIP}`,
       fix: 'npx cdk8s synth && npm run deploy (updates the pool from the config)',
     };
@@ -432,7 +436,7 @@ function checkMetalLb(config: HubConfig, probe: Probe, api: boolean, status: Mic
   return {
     name,
     status: 'ok',
-    detail: `pool "${lb.poolName}" (${ours.addresses.join(', ')}) contains ${lb.hubIP}${same ? '' : `; the next deploy changes it to ${pool.text}`}; no other pool overlaps it${elsewhere}`,
+    detail: `pool "${poolName}" (${ours.addresses.join(', ')}) contains ${lb.hubIP}${same ? '' : `; the next deploy changes it to ${pool.text}`}; no other pool overlaps it${elsewhere}`,
   };
 }
 
@@ -464,7 +468,7 @@ function checkProvisioner(config: HubConfig, probe: Probe, installed: InstalledR
     if (atLeast(tag, [1, 4, 0])) {
       return {
         name, status: 'fail',
-        detail: `the addon runs ${image}: 1.4.0 reads pvDir but handles it wrongly (it has kubelet create ${dir} as root, mode 0755); ${want} or newer is needed`,
+        detail: `the addon runs ${image}: 1.4.0 reads pvDir but handles it wrongly (its helper pod mounts the default directory, so each volume directory in ${dir} is made by kubelet as root, mode 0755, which the notebook user cannot write, and is not cleaned up); ${want} or newer is needed`,
         fix,
       };
     }
@@ -521,6 +525,22 @@ function checkStorage(config: HubConfig, probe: Probe): Check {
     };
   }
   return { name, status: 'ok', detail: `a directory, ${who}; ${freeText}` };
+}
+
+/** The machine's MicroK8s release against the supported ones and the config's `microk8s.release`. */
+function checkRelease(config: HubConfig, api: { reachable: boolean; versionJson?: string }): Check {
+  const name = 'MicroK8s release';
+  if (!api.reachable || api.versionJson === undefined) return notChecked(name, 'kubectl reaches the API server');
+  const problem = microk8sReleaseProblem(config.microk8s.release, api.versionJson);
+  if (!problem) {
+    const running = serverRelease(api.versionJson);
+    const configured = config.microk8s.release;
+    return { name, status: 'ok', detail: configured ? `${running}, as microk8s.release says` : `${running} (dist/ targets every supported release, ${OLDEST_RELEASE}-${NEWEST_RELEASE})` };
+  }
+  const at = problem.indexOf(' Fix: ');
+  return at >= 0
+    ? { name, status: 'fail', detail: problem.slice(0, at), fix: problem.slice(at + ' Fix: '.length) }
+    : { name, status: 'fail', detail: problem, fix: 'microk8s kubectl version --output=json' };
 }
 
 /** The Helm line that installs csi-driver-nfs on MicroK8s (its kubelet lives under the snap). */
@@ -622,6 +642,7 @@ export function runChecks(config: HubConfig, probe: Probe): Check[] {
   else checks.push(notChecked(`required addons (${requiredAddons(config).join(', ')})`, installed.usable ? 'MicroK8s running' : 'MicroK8s installed'));
   const api = checkApi(probe, installed);
   checks.push(api.check);
+  checks.push(checkRelease(config, api));
   checks.push(checkMetalLb(config, probe, api.reachable, status));
   const backends = usedBackends(config);
   if (backends.has('hostpath')) checks.push(checkProvisioner(config, probe, installed, api.reachable));
@@ -784,7 +805,7 @@ export function doctor(o: DoctorOptions): number {
   const storage = usedBackends(config).has('hostpath')
     ? `storage ${config.storage.hostDirectory} (storage.method ${config.storage.method})`
     : `storage ${[...usedBackends(config)].join(', ')}`;
-  o.out(`Checking this machine for ${source}: hub IP ${lb.hubIP} (pool "${lb.poolName}", ${parseAddressPool(lb.addressPool)?.text ?? lb.addressPool}), ${storage}\n`);
+  o.out(`Checking this machine for ${source}: hub IP ${lb.hubIP} (pool "${poolNameOf(config)}", ${parseAddressPool(lb.addressPool)?.text ?? lb.addressPool}), ${storage}\n`);
   const checks = runChecks(config, probe);
   o.out(formatChecklist(checks));
   return checks.some((c) => c.status === 'fail') ? 1 : 0;
