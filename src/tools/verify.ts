@@ -15,6 +15,7 @@ import {
   auth0Checklist, checkCertificate, checkDns, checkHealth, checkLoadBalancer, checkLogin, CheckLine, checkWorkloads, exitCode, formatChecklist,
 } from './verify/checks';
 import { Endpoint, get, KubectlRunner, kubectlRunner, readCluster, Resolver, resolveName, servedCertificate, systemResolver } from './verify/probe';
+import { clusterCommands } from '../util/command';
 
 export interface VerifyOptions {
   readonly config: HubConfig;
@@ -69,9 +70,9 @@ export function parseAddress(text: string): { host: string; port?: number } {
   return { host: m[1] ?? m[2], port };
 }
 
-/** The cluster command: env KUBECTL (split like a shell would for simple words), else `microk8s kubectl`. */
+/** The cluster command, decided as for doctor and deploy (util/command.ts): env KUBECTL, else `<MICROK8S> kubectl`, else `microk8s kubectl`. */
 export function clusterCommand(env: NodeJS.ProcessEnv): string[] {
-  return (env.KUBECTL ?? 'microk8s kubectl').trim().split(/\s+/);
+  return [...clusterCommands(env).kubectl];
 }
 
 const USAGE = 'Usage: npm run verify -- [--json] [--address HOST[:PORT]] [--ca FILE] [--timeout SECONDS]';
