@@ -6,7 +6,6 @@ import {
   clusterCommands, CommandError, describeFailure, orThrow, run, runSync, splitCommandLine, succeeded,
 } from '../src/util/command';
 import { UserError } from '../src/util/errors';
-import { clusterCommand as verifyClusterCommand } from '../src/tools/verify';
 import { tmpdir } from './helpers';
 
 const NODE = process.execPath;
@@ -171,11 +170,6 @@ describe('clusterCommands: one decision for doctor, deploy and verify', () => {
   });
   it('blank values count as unset', () => {
     assert.deepEqual(clusterCommands({ MICROK8S: ' ', KUBECTL: '' }).kubectl, ['microk8s', 'kubectl']);
-  });
-  it('verify asks the same cluster as deploy (MICROK8S honoured, quotes as a shell reads them)', () => {
-    for (const env of [{}, { MICROK8S: '/opt/mk8s' }, { KUBECTL: "'/opt/my kube/kubectl' --context lab" }, { MICROK8S: '/opt/mk8s', KUBECTL: 'kubectl' }]) {
-      assert.deepEqual(verifyClusterCommand(env), clusterCommands(env).kubectl, JSON.stringify(env));
-    }
   });
   it('a bad value is a user error naming the variable', () => {
     assert.throws(() => clusterCommands({ MICROK8S: '"oops' }), (e: unknown) =>

@@ -161,6 +161,7 @@ const rows: Row[] = [
   { name: 'auth0.adminUsers not a list', mutate: (c) => { c.auth0.adminUsers = { lead: true }; }, path: 'auth0.adminUsers', value: '{…}', says: /must be array, not object/ },
   { name: 'auth0.allowAll as a string', mutate: (c) => { c.auth0.allowAll = 'yes'; }, path: 'auth0.allowAll', value: '"yes"', says: /must be boolean, not string/ },
   { name: 'auth0.requireVerifiedEmail as a string', mutate: (c) => { c.auth0.requireVerifiedEmail = 'no'; }, path: 'auth0.requireVerifiedEmail', value: '"no"', says: /must be boolean, not string/ },
+  { name: 'auth0.requireVerifiedEmail without the email scope', mutate: (c) => { c.auth0.usernameClaim = 'sub'; c.auth0.scopes = ['openid']; c.auth0.requireVerifiedEmail = true; }, path: 'auth0.requireVerifiedEmail', value: 'true', says: /no email_verified claim/ },
   { name: 'auth0.adminsCanAccessServers as a string', mutate: (c) => { c.auth0.adminsCanAccessServers = 'yes'; }, path: 'auth0.adminsCanAccessServers', value: '"yes"', says: /must be boolean, not string/ },
   { name: 'auth0.allowAll together with allowedUsers', mutate: (c) => { c.auth0.allowAll = true; }, path: 'auth0.allowAll', value: 'true', says: /no effect/ },
   { name: 'no login policy', mutate: (c) => { c.auth0.allowedUsers = []; c.auth0.adminUsers = []; }, path: 'auth0.allowedUsers', says: /nobody can log in/ },

@@ -132,9 +132,24 @@ describe('JupyterHubChart runs helm itself', () => {
     check(r);
   });
 
-  it('refuses to synthesize before helm ran', () => {
+  it('checks that helm reads back exactly the values meant (YAML 1.1), without showing them', () => {
+    const chart = new Chart(new App({ outdir: path.join(work, 'unused') }), 'c');
+    const r = new JupyterHubChart(chart, 'JupyterHub', {
+      source: { kind: 'local', path: '/charts/jupyterhub', version: '3.1.0', origin: 'the test chart' },
+      helmExecutable: echoHelm,
+      namespace: 'hub',
+      // js-yaml writes a Date as a timestamp, which helm's YAML reader keeps as a string.
+      values: { proxy: { secretToken: SECRET }, singleuser: { startedAt: new Date(0) } },
+      valuesSchema: {},
+      chartDefaults: {},
+    });
+    assert.throws(() => r.renderSync(), (e: Error) => /read back differently at values\.singleuser\.startedAt/.test(e.message) && !e.message.includes(SECRET));
+  });
+
+  it('holds no objects until helm ran', () => {
     const r = release(echoHelm);
-    assert.match(r.node.validate().join('\n'), /helm has not rendered the chart/);
+    assert.equal(r.rendered, false);
+    assert.deepEqual((r.node.scope as Chart).toJson(), []);
   });
 
   it('reports a failing helm without the secrets it echoes', async () => {

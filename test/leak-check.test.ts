@@ -74,6 +74,22 @@ describe('synth refuses a secret that equals an ordinary value, saying which', (
     for (let i = 0; i + 8 <= pasted.length; i++) assert.ok(!msg.includes(pasted.slice(i, i + 8)), 'no part of the secret is shown');
   });
 
+  it('a short secret (under 8 characters) equal to the client id: still found, as a whole value', () => {
+    // baseConfig's clientId is "abc123": before, secrets this short were not searched at all and
+    // landed in values/z2jh-values.yaml, a committed file.
+    const msg = refused('short', 'abc123', baseConfig() as Record<string, any>);
+    assert.match(msg, /\n  auth0\.clientId equals the Auth0 client secret \(it would appear in values\/z2jh-values\.yaml\)\n/);
+    assert.ok(!msg.includes('abc123'));
+  });
+
+  it('a short secret inside longer words is chance, not a finding', () => {
+    const named = namedSecrets(secrets('hub'));
+    assert.deepEqual(findLeaks(new Map([['10-jupyterhub.yaml', 'name: jupyterhub\nurl: https://hub.example.org/x\n']]), named), []);
+    assert.equal(findLeaks(new Map([['10-jupyterhub.yaml', 'name: hub\n']]), named).length, 1);
+    assert.equal(findLeaks(new Map([['10-jupyterhub.yaml', 'users: |\n  hub\n']]), named).length, 1);
+    assert.equal(findLeaks(new Map([['10-jupyterhub.yaml', 'args: ["--x", "hub"]\n']]), named).length, 1);
+  });
+
   it('a secret that is a common word the config uses (the namespace)', () => {
     const msg = refused('common-word', 'jupyterhub', baseConfig() as Record<string, any>);
     assert.match(msg, /\n  namespace equals the Auth0 client secret \(it would appear in 00-namespace\.yaml, /);

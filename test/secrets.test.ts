@@ -136,7 +136,7 @@ describe('secret store', () => {
     const sum = (objs: typeof before) => (find(objs, 'Deployment', 'hub')!.object as any).spec.template.metadata.annotations['checksum/secret'];
     assert.notEqual(sum(after), sum(before), 'the hub restarts to pick up the new secret');
     const bad = runTs('src/tools/secrets-cli.ts', ['rotate', 'everything'], env2);
-    assert.equal(bad.status, 1);
+    assert.equal(bad.status, 2, 'a usage error (README: exit codes)');
     assert.match(bad.stderr, /one of proxySecretToken, cookieSecret, cryptKeeperKey/);
   });
 });

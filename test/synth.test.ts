@@ -311,6 +311,23 @@ describe('the commands users run', () => {
     assert.deepEqual(snapshot(path.join(dir, 'dist')), before);
   });
 
+  // Offline (a network namespace without network): cdk8s-cli's upgrade check fetches
+  // registry.npmjs.org through cdk8s's Yaml.load and prints the failure's stack trace unless
+  // CDK8S_CHECK_UPGRADE=false (cdk8s-cli 2.207 lib/cli/index.js: option 'check-upgrade', .env('CDK8S')).
+  const offline = spawnSync('unshare', ['-n', 'true']).status === 0;
+  it('npm start offline: no upgrade-check stack trace', { skip: offline ? false : 'needs `unshare -n` (root) to go offline' }, () => {
+    const dir = path.join(work, 'offline');
+    fs.mkdirSync(path.join(dir, 'home'), { recursive: true });
+    // A fresh HOME: no ~/.cdk8s-cli.version cache that would skip the check.
+    const env = synthEnv(dir, { HUB_CONFIG: writeConfig(dir, baseConfig()), HOME: path.join(dir, 'home') });
+    const plain = spawnSync('unshare', ['-n', 'npx', 'cdk8s', 'synth'], { cwd: ROOT, env, encoding: 'utf8', timeout: 120_000 });
+    assert.match(plain.stderr, /http error: getaddrinfo/, 'the reproduction: plain `npx cdk8s synth` offline');
+    const r = spawnSync('unshare', ['-n', 'npm', 'start'], { cwd: ROOT, env, encoding: 'utf8', timeout: 120_000 });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /Synthesized \d+ objects/);
+    assert.doesNotMatch(r.stderr, /http error|^\s+at /m);
+  });
+
   it('a bad config through the launcher: exit 1, the path, no stack trace', () => {
     const dir = path.join(work, 'launch-bad');
     fs.mkdirSync(dir, { recursive: true });

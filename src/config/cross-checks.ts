@@ -123,6 +123,16 @@ function runCrossChecks(input: unknown): ConfigIssue[] {
         fix: 'add "email" to auth0.scopes, or pick another auth0.usernameClaim',
       });
     }
+    // Auth0's /userinfo carries email_verified only with the "email" scope (OIDC standard claims):
+    // a required verification without it refuses everyone.
+    if (auth0.requireVerifiedEmail === true && auth0.usernameClaim !== 'email' && !auth0.scopes.includes('email')) {
+      out.push({
+        path: 'auth0.requireVerifiedEmail',
+        value: 'true',
+        message: 'needs the "email" scope: without it Auth0 sends no email_verified claim and every login is refused',
+        fix: 'add "email" to auth0.scopes, or leave auth0.requireVerifiedEmail out',
+      });
+    }
   }
   if (hasAuth0 && auth0.allowAll !== undefined && auth0.allowedUsers && auth0.adminUsers) {
     if (!auth0.allowAll && auth0.allowedUsers.length === 0 && auth0.adminUsers.length === 0) {

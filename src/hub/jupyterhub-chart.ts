@@ -6,7 +6,6 @@ import { CHART_NAME, ChartSource, readChartDefaults, readChartSchema } from './c
 import { parseHelmOutput } from './helm-output';
 import { HelmRun, HelmTemplateRequest, helmTemplateArgs, runHelmTemplate, startHelmTemplate } from './helm-template';
 import { redactHubValues } from './values';
-import { checkValues, coalesceValues } from './values-schema';
 
 export { redactHelmOutput } from './helm-template';
 
@@ -44,6 +43,8 @@ export interface RenderOptions {
   readonly timeoutSeconds?: number;
   /** Environment for helm. @default process.env */
   readonly env?: NodeJS.ProcessEnv;
+  /** Stops helm (render() then rejects) when aborted. @default - never */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -63,7 +64,7 @@ export class JupyterHubChart extends Construct {
   readonly redactedValues: Record<string, unknown>;
   private readonly props: JupyterHubChartProps;
   private readonly release: Construct;
-  private rendered = false;
+  private renderedObjects = false;
 
   constructor(scope: Construct, id: string, props: JupyterHubChartProps) {
     super(scope, id);
@@ -72,20 +73,30 @@ export class JupyterHubChart extends Construct {
     this.values = props.values;
     this.redactedValues = redactHubValues(props.values);
     this.release = new Construct(this, 'Release');
-    this.node.addValidation({ validate: () => (this.rendered ? [] : ['helm has not rendered the chart: call render() or renderSync()']) });
+  }
+
+  /** Whether helm's objects were added (until then, the chart holds none of them). */
+  get rendered(): boolean {
+    return this.renderedObjects;
   }
 
   /** Runs helm now and adds the objects it renders (blocks until helm exits). */
   renderSync(options: RenderOptions = {}): void {
+    const request = this.helmRequest(options);
     this.checkValues();
-    this.addObjects(runHelmTemplate(this.helmRequest(options)));
+    this.checkValuesReadBack(request.valuesYaml);
+    this.addObjects(runHelmTemplate(request));
   }
 
   /** Starts helm at once; resolves when the objects it rendered are added. */
   async render(options: RenderOptions = {}): Promise<void> {
-    const run: HelmRun = startHelmTemplate(this.helmRequest(options));
+    const request = this.helmRequest(options);
+    const run: HelmRun = startHelmTemplate(request);
+    options.signal?.addEventListener('abort', () => run.cancel(), { once: true });
     try {
+      // While helm runs. (The read-back also warms up the YAML reader for helm's output.)
       this.checkValues();
+      this.checkValuesReadBack(request.valuesYaml);
       this.addObjects(await run.output);
     } finally {
       run.cancel();
@@ -115,6 +126,9 @@ export class JupyterHubChart extends Construct {
     const { source } = this.props;
     const schema = this.props.valuesSchema ?? readChartSchema(source);
     if (!schema) return;
+    // Required here, not imported: with render(), ajv then loads while helm runs.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { checkValues, coalesceValues } = require('./values-schema') as typeof import('./values-schema');
     const problems = checkValues(coalesceValues(this.props.chartDefaults ?? readChartDefaults(source) ?? {}, this.values), schema);
     if (problems.length > 0) {
       throw new UserError(
@@ -125,10 +139,22 @@ export class JupyterHubChart extends Construct {
     }
   }
 
+  /**
+   * helm reads the values as YAML 1.1, where a plain `on` or `0755` is no longer a string: read
+   * the text given to helm back with the same YAML 1.1 reader and make sure it means the values.
+   */
+  private checkValuesReadBack(valuesYaml: string): void {
+    const [read] = parseHelmOutput(valuesYaml, 'the values given to helm');
+    const where = firstDifference(this.values, read ?? {});
+    if (where !== undefined) {
+      throw new Error(`the values given to helm read back differently at values${where} (YAML 1.1): a bug in their serialization`);
+    }
+  }
+
   /** One ApiObject per document, with the ids cdk8s's Include gave them (name-kind-namespace). */
   private addObjects(output: string): void {
-    if (this.rendered) throw new Error('JupyterHubChart: rendered twice');
-    this.rendered = true;
+    if (this.renderedObjects) throw new Error('JupyterHubChart: rendered twice');
+    this.renderedObjects = true;
     let unnamed = 0;
     for (const doc of parseHelmOutput(output, this.props.source.origin)) {
       if (typeof doc !== 'object' || Array.isArray(doc)) {
@@ -158,4 +184,27 @@ function secretStrings(values: unknown, redacted: unknown, out: string[] = []): 
     for (const [k, v] of Object.entries(values)) secretStrings(v, (redacted as Record<string, unknown>)[k], out);
   }
   return out;
+}
+
+/** The path of the first place where `a` and `b` differ (`.a.b[2]`), or undefined when they are equal. */
+function firstDifference(a: unknown, b: unknown, at = ''): string | undefined {
+  if (Object.is(a, b)) return undefined;
+  if (Array.isArray(a) && Array.isArray(b)) {
+    if (a.length !== b.length) return at;
+    for (let i = 0; i < a.length; i++) {
+      const d = firstDifference(a[i], b[i], `${at}[${i}]`);
+      if (d !== undefined) return d;
+    }
+    return undefined;
+  }
+  if (a && b && typeof a === 'object' && typeof b === 'object' && !Array.isArray(a) && !Array.isArray(b)) {
+    const ka = Object.keys(a).filter((k) => (a as Record<string, unknown>)[k] !== undefined);
+    const kb = Object.keys(b);
+    for (const k of new Set([...ka, ...kb])) {
+      const d = firstDifference((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${at}.${k}`);
+      if (d !== undefined) return d;
+    }
+    return undefined;
+  }
+  return at;
 }

@@ -32,7 +32,11 @@ export function previousObjects(previous: ReadonlyMap<string, string>): KubeObje
   for (const [name, text] of previous) {
     if (!name.endsWith('.yaml') || name.includes('/') || isSecretFile(name)) continue;
     try {
-      for (const d of yaml.loadAll(text)) if (d && typeof d === 'object' && 'kind' in d) out.push(d as KubeObject);
+      // Only whole objects: a stray `kind: ConfigMap` with no name was never accepted by the API server.
+      for (const d of yaml.loadAll(text)) {
+        const o = d as Partial<KubeObject> | null;
+        if (o && typeof o === 'object' && typeof o.kind === 'string' && typeof o.metadata?.name === 'string') out.push(o as KubeObject);
+      }
     } catch {
       // an unreadable file was not applied either
     }

@@ -28,8 +28,16 @@ export interface LeakFinding {
   readonly files: readonly string[];
 }
 
-/** Shorter values are not searched: they match by chance (and no real secret is that short). */
+/**
+ * Shorter values match inside other text by chance, so they are searched as whole values only
+ * (a YAML scalar, a list item, a line): a short secret typed into auth0.clientId still counts.
+ */
 const MIN_SEARCHED_LENGTH = 8;
+
+function wholeValue(value: string): RegExp {
+  const v = value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`(^|[\\s:=,\\[{]|^\\s*- )["']?${v}["']?(?=$|[\\s,\\]}])`, 'm');
+}
 
 const GENERATED_FIX = (name: string) => `it is generated into the secret store; replace it with \`npm run secrets -- rotate ${name}\``;
 
@@ -68,9 +76,11 @@ export function namedSecrets(secrets: HubSecrets, tls?: TlsMaterial): NamedSecre
 export function findLeaks(files: ReadonlyMap<string, string>, secrets: readonly NamedSecret[]): LeakFinding[] {
   const out: LeakFinding[] = [];
   for (const secret of secrets) {
-    if (secret.value.length < MIN_SEARCHED_LENGTH) continue;
-    const needles = [secret.value, Buffer.from(secret.value).toString('base64').replace(/=+$/, '')];
-    const hit = [...files].filter(([name, content]) => !isSecretFile(name) && needles.some((n) => content.includes(n))).map(([name]) => name);
+    if (secret.value.length === 0) continue;
+    const holds: (content: string) => boolean = secret.value.length < MIN_SEARCHED_LENGTH
+      ? ((re) => (content: string) => re.test(content))(wholeValue(secret.value))
+      : ((needles) => (content: string) => needles.some((n) => content.includes(n)))([secret.value, Buffer.from(secret.value).toString('base64').replace(/=+$/, '')]);
+    const hit = [...files].filter(([name, content]) => !isSecretFile(name) && holds(content)).map(([name]) => name);
     if (hit.length > 0) out.push({ secret, files: hit });
   }
   return out;
@@ -115,7 +125,10 @@ export function leakError(findings: readonly LeakFinding[], config: unknown): Us
   for (const f of unique) {
     const where = `(it would appear in ${listed(f.files)})`;
     // Equal values first: they are the likely mistake ("contains" is often a longer name).
-    const hits = configValuesHolding(config, f.secret.value).sort((a, b) => Number(b.equal) - Number(a.equal));
+    // A short value inside a longer one ("hub" in "jupyterhub") is chance, not the cause.
+    const hits = configValuesHolding(config, f.secret.value)
+      .filter((h) => h.equal || f.secret.value.length >= MIN_SEARCHED_LENGTH)
+      .sort((a, b) => Number(b.equal) - Number(a.equal));
     if (hits.length > 0) {
       for (const h of hits.slice(0, 3)) lines.push(`  ${h.path} ${h.equal ? 'equals' : 'contains'} ${f.secret.kind} ${where}`);
       if (hits.length > 3) lines.push(`  ... and ${hits.length - 3} more config values`);

@@ -18,7 +18,6 @@ import { checkDataMove } from './data-move';
 import { KubeObject } from './kube-object';
 import { findLeaks, leakError, namedSecrets } from './leak-check';
 import { isSecretFile, layoutFiles, normalizeObjects } from './manifests';
-import { formatProblems, validateFiles } from './validate';
 import { checkOutdir, cleanLeftovers, lockOutdir, OutdirLock, readDist, writeDist } from './write-dist';
 import { UserError } from '../util/errors';
 
@@ -109,22 +108,33 @@ function prepare(opts: SynthOptions): Prepared {
   return { env, outdir, loaded, tls, secrets, hub, helmTimeoutSeconds: timeout };
 }
 
-/** Everything after the helm run: checks, then dist/ (unless dryRun). */
-function finish(p: Prepared, opts: SynthOptions): SynthResult {
-  const { env, outdir, loaded, secrets, tls, hub } = p;
+/**
+ * The objects in `hub` so far, laid out as files, with the secret-leak check and offline
+ * validation. Throws what a user must fix.
+ */
+function checkedFiles(p: Prepared): { apply: KubeObject[]; files: Map<string, string> } {
+  const { env, loaded, secrets, tls, hub } = p;
   const c = loaded.config;
-  const normalize = (objs: unknown[]) =>
-    normalizeObjects(objs as KubeObject[], { namespace: c.namespace, release: c.releaseName, placeholders: secrets.placeholderReasons.length > 0 });
-  const apply = normalize(hub.manifests.toJson());
+  const apply = normalizeObjects(hub.manifests.toJson() as KubeObject[], { namespace: c.namespace, release: c.releaseName, placeholders: secrets.placeholderReasons.length > 0 });
   const patches = hub.patches.toJson() as KubeObject[];
   const files = layoutFiles(apply, patches, hub.jupyterhub.redactedValues);
-
   const leaks = findLeaks(files, namedSecrets(secrets, tls));
   if (leaks.length > 0) throw leakError(leaks, c);
+  // Required here, not imported: in synthesizeAsync the validators then load while helm runs.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { formatProblems, validateFiles } = require('./validate') as typeof import('./validate');
   const problems = validateFiles(files, { allowKinds: allowedKinds(env), microk8sRelease: c.microk8s.release });
   if (problems.length > 0) {
     throw new UserError(`Refusing to write dist/: ${problems.length} object problem(s) found by offline validation:\n${formatProblems(problems)}`);
   }
+  return { apply, files };
+}
+
+/** Everything after the helm run: checks, then dist/ (unless dryRun). */
+function finish(p: Prepared, opts: SynthOptions): SynthResult {
+  const { env, outdir, loaded, secrets, tls } = p;
+  if (!p.hub.jupyterhub.rendered) throw new Error('synth: the z2jh release was not rendered');
+  const { apply, files } = checkedFiles(p);
   // One synth at a time from here: reading the previous output (data-move guard) and writing.
   let lock: OutdirLock | undefined;
   if (!opts.dryRun) {
@@ -160,7 +170,19 @@ export function synthesize(opts: SynthOptions = {}): SynthResult {
 /** The same as `synthesize`, with the checks that do not need helm's output done while helm runs. */
 export async function synthesizeAsync(opts: SynthOptions = {}): Promise<SynthResult> {
   const p = prepare(opts);
-  await p.hub.jupyterhub.render({ timeoutSeconds: p.helmTimeoutSeconds, env: p.env });
+  const abort = new AbortController();
+  const rendering = p.hub.jupyterhub.render({ timeoutSeconds: p.helmTimeoutSeconds, env: p.env, signal: abort.signal });
+  try {
+    // While helm runs (the values were checked against the chart schema by render()): the same
+    // checks on this program's own objects. A mistake there is reported without waiting for
+    // helm, and the validators are loaded and warm when helm's objects arrive.
+    checkedFiles(p);
+  } catch (err) {
+    abort.abort();
+    await rendering.catch(() => undefined);
+    throw err;
+  }
+  await rendering;
   return finish(p, opts);
 }
 

@@ -24,7 +24,7 @@ runCli(() => {
   const file = storeFile(secretsDir(process.env), config.namespace, config.releaseName);
   if (cmd === 'rotate') {
     if (!GENERATED_SECRET_NAMES.includes(name as GeneratedSecretName)) {
-      throw new UserError(`Usage: npm run secrets -- rotate NAME, with NAME one of ${GENERATED_SECRET_NAMES.join(', ')}.`);
+      throw new UserError(`Usage: npm run secrets -- rotate NAME, with NAME one of ${GENERATED_SECRET_NAMES.join(', ')}.`, 2);
     }
     rotateSecret({ ...opts, name: name as GeneratedSecretName });
     process.stdout.write(`Rotated ${name} in ${path.relative(process.cwd(), file)}: ${EFFECT[name as GeneratedSecretName]}.\nNext: npx cdk8s synth && npm run deploy\n`);
@@ -41,5 +41,5 @@ runCli(() => {
     process.stdout.write(`  auth0 client secret: ${auth0}\n`);
     return 0;
   }
-  throw new UserError('Usage: npm run secrets -- status | rotate NAME');
+  throw new UserError('Usage: npm run secrets -- status | rotate NAME', 2);
 });

@@ -10,12 +10,12 @@ import { loadConfig } from '../config/load';
 import type { HubConfig } from '../config/schema';
 import { oauthCallbackUrl } from '../hub/auth0-authenticator';
 import { hubUrl } from '../hub/values';
+import { clusterCommands } from '../util/command';
 import { runCli, UserError } from '../util/errors';
 import {
   auth0Checklist, checkCertificate, checkDns, checkHealth, checkLoadBalancer, checkLogin, CheckLine, checkWorkloads, exitCode, formatChecklist,
 } from './verify/checks';
 import { Endpoint, get, KubectlRunner, kubectlRunner, readCluster, Resolver, resolveName, servedCertificate, systemResolver } from './verify/probe';
-import { clusterCommands } from '../util/command';
 
 export interface VerifyOptions {
   readonly config: HubConfig;
@@ -70,11 +70,6 @@ export function parseAddress(text: string): { host: string; port?: number } {
   return { host: m[1] ?? m[2], port };
 }
 
-/** The cluster command, decided as for doctor and deploy (util/command.ts): env KUBECTL, else `<MICROK8S> kubectl`, else `microk8s kubectl`. */
-export function clusterCommand(env: NodeJS.ProcessEnv): string[] {
-  return [...clusterCommands(env).kubectl];
-}
-
 const USAGE = 'Usage: npm run verify -- [--json] [--address HOST[:PORT]] [--ca FILE] [--timeout SECONDS]';
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv, out: (s: string) => void): Promise<number> {
@@ -105,7 +100,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, out: (s: stri
   const { config } = loadConfig(env);
   const lines = await verifyHub({
     config,
-    kubectl: kubectlRunner(clusterCommand(env), timeout * 1000),
+    // The same cluster as doctor and deploy: KUBECTL, else MICROK8S's kubectl, else `microk8s kubectl`.
+    kubectl: kubectlRunner(clusterCommands(env).kubectl, timeout * 1000),
     address: values.address === undefined ? undefined : parseAddress(values.address),
     ca,
     timeoutMs: timeout * 1000,

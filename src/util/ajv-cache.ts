@@ -7,8 +7,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import Ajv, { ValidateFunction } from 'ajv';
-import standaloneCode from 'ajv/dist/standalone';
+import type { ValidateFunction } from 'ajv';
 import { PROJECT_ROOT } from './project-root';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -52,6 +51,11 @@ export function compileCached(
       fs.rmSync(file, { force: true });
     }
   }
+  // ajv's compiler (~40 modules) is loaded only on a cache miss: the cached code needs its runtime only.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const Ajv = (require('ajv') as typeof import('ajv')).default;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const standaloneCode = (require('ajv/dist/standalone') as typeof import('ajv/dist/standalone')).default;
   const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false, code: { source: true } });
   for (const [id, s] of getSchemas()) ajv.addSchema(s, id);
   const code = standaloneCode(ajv, { ...entries });

@@ -7,7 +7,7 @@
  * The value itself still comes from `JSON.parse` once the text is known to be valid: it is the
  * reference reader, and it keeps a `"__proto__"` key as a plain property.
  */
-import { Node, parseTree, ParseError, printParseErrorCode } from 'jsonc-parser';
+import { ParseError, printParseErrorCode, visit } from 'jsonc-parser';
 
 export interface JsonPosition {
   /** 1-based. */
@@ -71,55 +71,38 @@ function syntaxProblem(text: string, e: ParseError): JsonProblem {
   return { reason, ...positionAt(text, e.offset) };
 }
 
-/** Every key that occurs twice in one object, with both positions. */
-function duplicateKeys(text: string, root: Node): JsonProblem[] {
-  const out: JsonProblem[] = [];
-  const stack: { node: Node; path: (string | number)[] }[] = [{ node: root, path: [] }];
-  while (stack.length > 0) {
-    const { node, path } = stack.pop()!;
-    if (node.type === 'object') {
-      const seen = new Map<string, Node>();
-      for (const prop of node.children ?? []) {
-        const [keyNode, valueNode] = prop.children ?? [];
-        if (!keyNode) continue;
-        const key = String(keyNode.value);
-        const earlier = seen.get(key);
-        if (earlier) {
-          out.push({
-            reason: 'duplicate key',
-            path: [...path, key],
-            first: positionAt(text, earlier.offset),
-            ...positionAt(text, keyNode.offset),
-          });
-        } else {
-          seen.set(key, keyNode);
-        }
-        if (valueNode) stack.push({ node: valueNode, path: [...path, key] });
-      }
-    } else if (node.type === 'array') {
-      (node.children ?? []).forEach((child, i) => stack.push({ node: child, path: [...path, i] }));
-    }
-  }
-  return out.sort((a, b) => a.line - b.line || a.column - b.column);
-}
-
 /**
  * Parses standard JSON (no comments, no trailing commas). Syntax errors and duplicate keys come
  * back as problems with positions; nothing is thrown for bad input.
  */
 export function parseStrictJson(text: string): StrictJsonResult {
   const errors: ParseError[] = [];
-  let root: Node | undefined;
+  const dupes: JsonProblem[] = [];
+  let values = 0;
+  // One pass with jsonc-parser's visitor: no tree is built (a 10,000-user config stays cheap);
+  // each open object keeps the offsets of its keys, and a path is computed only for a duplicate.
+  const keys: Map<string, number>[] = [];
   try {
-    root = parseTree(text, errors, { allowTrailingComma: false, disallowComments: true, allowEmptyContent: false });
+    visit(text, {
+      onObjectBegin: () => { keys.push(new Map()); values++; },
+      onObjectEnd: () => { keys.pop(); },
+      onArrayBegin: () => { values++; },
+      onLiteralValue: () => { values++; },
+      onObjectProperty: (key, offset, _length, _line, _column, pathSupplier) => {
+        const seen = keys[keys.length - 1];
+        const first = seen.get(key);
+        if (first === undefined) seen.set(key, offset);
+        else dupes.push({ reason: 'duplicate key', path: [...pathSupplier(), key], first: positionAt(text, first), ...positionAt(text, offset) });
+      },
+      onError: (error, offset, length) => { errors.push({ error, offset, length }); },
+    }, { allowTrailingComma: false, disallowComments: true, allowEmptyContent: false });
   } catch (err) {
     // jsonc-parser recurses once per nesting level; no config nests this deep.
     if (err instanceof RangeError) return { ok: false, problems: [{ reason: 'nested too deeply (thousands of levels of brackets)', line: 1, column: 1 }] };
     throw err;
   }
   if (errors.length > 0) return { ok: false, problems: [syntaxProblem(text, errors[0])] };
-  if (!root) return { ok: false, problems: [{ reason: 'unexpected end of file (the file holds no JSON value)', ...positionAt(text, text.length) }] };
-  const dupes = duplicateKeys(text, root);
+  if (values === 0) return { ok: false, problems: [{ reason: 'unexpected end of file (the file holds no JSON value)', ...positionAt(text, text.length) }] };
   if (dupes.length > 0) return { ok: false, problems: dupes };
   try {
     return { ok: true, value: JSON.parse(text) };

@@ -3,11 +3,11 @@
  * and the hub over HTTPS from outside. Every reader returns data or an Error, never throws for a
  * failure of the thing being checked, and is bounded by a timeout.
  */
-import { execFile } from 'node:child_process';
 import * as dns from 'node:dns';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import * as tls from 'node:tls';
+import { describeFailure, run } from '../../util/command';
 import { UserError } from '../../util/errors';
 import type { HttpAnswer, KEvent, KObject, ServedCertificate } from './checks';
 
@@ -21,14 +21,11 @@ export interface KubectlResult {
 export type KubectlRunner = (args: readonly string[]) => Promise<KubectlResult>;
 
 export function kubectlRunner(base: readonly string[], timeoutMs: number): KubectlRunner {
-  return (args) => new Promise((resolve) => {
-    execFile(base[0], [...base.slice(1), ...args], { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
-      const e = err as (NodeJS.ErrnoException & { killed?: boolean; code?: number | string }) | null;
-      if (e && e.killed) resolve({ status: 124, stdout, stderr: `timed out after ${Math.round(timeoutMs / 1000)} s` });
-      else if (e && typeof e.code === 'string') resolve({ status: 127, stdout: '', stderr: `${base[0]}: ${e.message}` });
-      else resolve({ status: e ? Number(e.code ?? 1) : 0, stdout, stderr });
-    });
-  });
+  return async (args) => {
+    const r = await run([...base, ...args], { timeoutMs });
+    if (r.failure) return { status: r.failure.kind === 'timeout' ? 124 : 127, stdout: r.stdout, stderr: describeFailure(r) };
+    return { status: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
+  };
 }
 
 async function getList(run: KubectlRunner, args: readonly string[]): Promise<KObject[]> {
