@@ -21,9 +21,10 @@ describe('refusals in the output', () => {
       !/ConfigMap/.test(e.message));
   });
 
-  it('the same name in two namespaces, or of two kinds, is not a duplicate', () => {
-    const out = normalizeObjects([obj('Secret', 'x'), obj('ConfigMap', 'x'), { ...obj('Secret', 'x'), metadata: { name: 'x', namespace: 'other' } } as KubeObject], opts);
-    assert.equal(out.length, 3);
+  it('the same name for two kinds, or in the hub namespace and metallb-system, is not a duplicate', () => {
+    const pool = (ns: string) => ({ apiVersion: 'metallb.io/v1beta1', kind: 'IPAddressPool', metadata: { name: 'x', namespace: ns } }) as KubeObject;
+    const out = normalizeObjects([obj('Secret', 'x'), obj('ConfigMap', 'x'), pool('metallb-system'), pool('hub-ns')], opts);
+    assert.equal(out.length, 4);
   });
 
   it('a Helm hook object is refused, naming it and what to change', () => {

@@ -171,10 +171,15 @@ export class JupyterHubChart extends Construct {
   }
 }
 
-/** Every string of `values` that redactHubValues hid: what helm must never echo back. */
+/**
+ * Every string of `values` that redactHubValues hid: what helm must never echo back. A hidden
+ * list or map (CryptKeeper `keys`, replaced whole by "(secret)") gives every string inside it.
+ */
 function secretStrings(values: unknown, redacted: unknown, out: string[] = []): string[] {
   if (typeof values === 'string') {
     if (values !== redacted) out.push(values);
+  } else if (values && typeof values === 'object' && typeof redacted !== 'object') {
+    for (const v of Object.values(values)) secretStrings(v, undefined, out);
   } else if (values && typeof values === 'object' && redacted && typeof redacted === 'object') {
     for (const [k, v] of Object.entries(values)) secretStrings(v, (redacted as Record<string, unknown>)[k], out);
   }
