@@ -10,6 +10,7 @@
  * `runChecks` is pure: every command and file-system look-up goes through a `Probe`, so tests can
  * drive it with recorded outputs. Nothing here reads or prints a secret.
  */
+import { clusterCommands } from '../util/command';
 import { CephfsStorageClass } from '../cluster/cephfs-storage-class';
 import { poolNameOf } from '../cluster/metallb-pool';
 import { microk8sReleaseProblem, NEWEST_RELEASE, OLDEST_RELEASE, serverRelease } from '../cluster/microk8s-release';
@@ -656,10 +657,6 @@ export function runChecks(config: HubConfig, probe: Probe): Check[] {
 // ---------------------------------------------------------------------------------------------
 // The real probe
 
-function splitCommand(text: string): string[] {
-  return text.trim().split(/\s+/).filter(Boolean);
-}
-
 export function runCommand(argv: readonly string[], env: NodeJS.ProcessEnv, timeoutMs: number): CommandResult {
   const r = spawnSync(argv[0], argv.slice(1), {
     env,
@@ -732,15 +729,16 @@ export function directoryInfo(dir: string): DirectoryInfo {
 
 /** The probe that asks this machine: `microk8s` from PATH (env MICROK8S), kubectl as deploy runs it (env KUBECTL), Helm as synth finds it. */
 export function systemProbe(env: NodeJS.ProcessEnv, timeoutMs = COMMAND_TIMEOUT_MS): Probe {
-  const microk8s = splitCommand(env.MICROK8S ?? '');
-  const mk = microk8s.length ? microk8s : ['microk8s'];
-  const kubectlEnv = splitCommand(env.KUBECTL ?? '');
-  const kubectl = kubectlEnv.length ? kubectlEnv : [...mk, 'kubectl'];
+  // The same decision as deploy and verify (KUBECTL, else MICROK8S's kubectl, else microk8s kubectl),
+  // with env values split as a shell would: doctor checks the cluster they will talk to.
+  const cc = clusterCommands(env);
+  const mk = [...cc.microk8s];
+  const kubectl = [...cc.kubectl];
   return {
     microk8sName: mk.join(' '),
     kubectlName: kubectl.join(' '),
-    kubectlViaMicrok8s: kubectlEnv.length === 0,
-    microk8sFromEnv: microk8s.length > 0,
+    kubectlViaMicrok8s: cc.kubectlViaMicrok8s,
+    microk8sFromEnv: cc.microk8sFromEnv,
     timeoutMs,
     microk8s: (args) => runCommand([...mk, ...args], env, timeoutMs),
     kubectl: (args) => runCommand([...kubectl, ...args], env, timeoutMs),
