@@ -17,7 +17,7 @@ import { checkDataMove } from './data-move';
 import { KubeObject } from './kube-object';
 import { findLeaks } from './leak-check';
 import { isSecretFile, layoutFiles, normalizeObjects } from './manifests';
-import { formatProblems, validateFiles } from './validate';
+import { clientSideApplyWarnings, formatProblems, validateFiles } from './validate';
 import { readDist, recoverInterruptedSwap, writeDistAtomically } from './write-dist';
 import { UserError } from '../util/errors';
 
@@ -109,7 +109,7 @@ export function synthesize(opts: SynthOptions = {}): SynthResult {
     writeDistAtomically(outdir, files);
     stageForCdk8sCli(outdir, files, env);
   }
-  return { loaded, files, objects: apply, warnings: tls?.warnings ?? [], placeholderReasons: secrets.placeholderReasons, outdir };
+  return { loaded, files, objects: apply, warnings: [...(tls?.warnings ?? []), ...clientSideApplyWarnings(apply)], placeholderReasons: secrets.placeholderReasons, outdir };
 }
 
 /**
