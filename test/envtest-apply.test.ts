@@ -118,12 +118,16 @@ for (const version of METALLB_VERSIONS) {
         assert.deepEqual(under.result.warnings, []);
         const ok = c.run(['apply', '--filename', under.dist]);
         assert.equal(ok.status, 0, `${fit} users must fit plain kubectl apply:\n${ok.stderr}`);
+        // The estimate is kubectl's annotation to the byte.
+        const live = c.get('configmap', 'auth0-allowlist', 'size');
+        const real = Object.entries(live.metadata.annotations as Record<string, string>).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
+        assert.equal(clientSideApplyAnnotationBytes(under.result.objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'auth0-allowlist')!), real);
 
         const over = synthTo(work, 'size-over', config(fit + 1));
         assert.ok(over.result.warnings.some((w) => /ConfigMap\/size\/auth0-allowlist is too large for plain `kubectl apply`[\s\S]*--server-side/.test(w)), over.result.warnings.join('\n'));
         const refused = c.run(['apply', '--filename', over.dist]);
         assert.notEqual(refused.status, 0);
-        assert.match(refused.stderr, /metadata\.annotations: Too long: must have at most 262144 bytes/);
+        assert.match(refused.stderr, /metadata\.annotations: Too long: may not be more than 262144 bytes/);
         const ssa = c.run(['apply', '--server-side', '--force-conflicts', '--field-manager=microk8s-jupyterhub', '--filename', over.dist]);
         assert.equal(ssa.status, 0, `server-side apply takes it:\n${ssa.stderr}`);
         process.stdout.write(`# plain kubectl apply fits ${fit} allowlisted users of ${names(1)[0].length} characters\n`);

@@ -37,9 +37,24 @@ export interface Cluster {
   stop(): void;
 }
 
+/**
+ * The control-plane script picks the first free ports, so two planes starting at once (test
+ * files run in parallel; other checkouts on the machine) can race for one port: try again.
+ */
+function startWithRetry(version: string): ControlPlane {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return startControlPlane(fs.mkdtempSync(path.join(os.tmpdir(), `mk8s-jh-envtest-${version}-`)));
+    } catch (err) {
+      if (attempt >= 4 || !/address already in use/.test(String(err))) throw err;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500 + Math.floor(Math.random() * 2000));
+    }
+  }
+}
+
 /** A fresh control plane with MetalLB `version`'s CRDs and the metallb-system namespace. */
 export function clusterWithMetalLb(version: MetalLbVersion): Cluster {
-  const plane: ControlPlane = startControlPlane(fs.mkdtempSync(path.join(os.tmpdir(), `mk8s-jh-envtest-${version}-`)));
+  const plane = startWithRetry(version);
   const kc = plane.kubeconfig;
   const c: Cluster = {
     kubeconfig: kc,
