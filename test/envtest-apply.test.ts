@@ -15,7 +15,10 @@ import { METALLB_VERSIONS, MICROK8S_RELEASES, MetalLbVersion } from '../src/clus
 import type { KubeObject } from '../src/output/kube-object';
 import { clientSideApplyAnnotationBytes, TOTAL_ANNOTATION_SIZE_LIMIT, validateObject } from '../src/output/validate';
 import { baseConfig, readObjects, ROOT } from './helpers';
-import { Cluster, clusterWithMetalLb, ownPlaneSkipReason, synthTo, Synthesized, tmpdir } from './support/envtest-hub';
+import { kubectlBinary } from './support/envtest';
+import { Cluster, clusterWithMetalLb, CRD_DIR, ownPlaneSkipReason, synthTo, Synthesized, tmpdir } from './support/envtest-hub';
+import { metallbSchemasFile } from '../src/tools/import-metallb';
+import { KUBERNETES_SCHEMAS_FILE, kubernetesSchemasText } from '../src/tools/import-kubernetes';
 
 const skip = ownPlaneSkipReason();
 const work = tmpdir('mk8s-jh-envtest-apply-');
@@ -104,6 +107,18 @@ for (const version of METALLB_VERSIONS) {
     });
 
     if (version === METALLB_VERSIONS[0]) {
+      it('imports/kubernetes.schemas.json is what this API server serves (npm run import:kubernetes), and imports/metallb.io.schemas.json what the CRD files hold (npm run import:metallb)', (t) => {
+        assert.equal(metallbSchemasFile(CRD_DIR), fs.readFileSync(path.join(ROOT, 'imports', 'metallb.io.schemas.json'), 'utf8'));
+        const committed = fs.readFileSync(KUBERNETES_SCHEMAS_FILE, 'utf8');
+        const live = kubernetesSchemasText([kubectlBinary()!, '--kubeconfig', c.kubeconfig]);
+        const source = (text: string) => (JSON.parse(text) as { source: string }).source;
+        if (source(live) !== source(committed)) {
+          t.skip(`the API server is ${source(live)}, imports/ was made from ${source(committed)} (KUBEBUILDER_ASSETS points elsewhere)`);
+          return;
+        }
+        assert.ok(live === committed, 'imports/kubernetes.schemas.json differs from the server\'s schemas: run `npm run import:kubernetes`');
+      });
+
       it('plain `kubectl apply -f dist/` fits the allowlist up to the size synth computes; one user more is refused by the server and warned about by synth', () => {
         // The allowlist ConfigMap of a small synth, grown to the boundary the estimator computes.
         const names = (n: number) => Array.from({ length: n }, (_, i) => `user${String(i).padStart(5, '0')}@example.org`);

@@ -8,6 +8,7 @@
  * `runChecks` is pure: every command and file-system look-up goes through a `Probe`, so tests can
  * drive it with recorded outputs. Nothing here reads or prints a secret.
  */
+import { poolNameOf } from '../cluster/metallb-pool';
 import { BACKEND_ADDON, usedBackends } from '../cluster/storage-backends';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -280,7 +281,7 @@ function addonFix(addon: string, config: HubConfig, mk: string): string {
     `${mk} enable metallb:${pool.text}`,
     `then: ${mk} kubectl -n metallb-system delete ipaddresspools.metallb.io ${ADDON_POOL_NAME}`,
     `(the addon always creates pool "${ADDON_POOL_NAME}" from the range it is given; dist/03-metallb.yaml`,
-    ` brings pool "${config.loadBalancer.poolName}" for ${pool.text}, and MetalLB refuses overlapping pools.`,
+    ` brings pool "${poolNameOf(config)}" for ${pool.text}, and MetalLB refuses overlapping pools.`,
     ' Or give the addon a free range outside loadBalancer.addressPool instead.)',
   ].join('\n');
 }
@@ -341,7 +342,7 @@ function checkApi(probe: Probe, installed: InstalledResult): { check: Check; rea
 const rangesOverlap = (a: { first: number; last: number }, b: { first: number; last: number }) => a.first <= b.last && b.first <= a.last;
 
 function checkMetalLb(config: HubConfig, probe: Probe, api: boolean, status: Microk8sStatus | undefined): Check {
-  const lb = config.loadBalancer;
+  const lb = { ...config.loadBalancer, poolName: poolNameOf(config) };
   const name = `MetalLB pool for hub IP ${lb.hubIP}`;
   if (!api) return notChecked(name, 'kubectl reaches the API server');
   const pool = parseAddressPool(lb.addressPool)!; // the schema guarantees it
@@ -664,7 +665,7 @@ export interface DoctorOptions {
 export function doctor(o: DoctorOptions): number {
   const { config, source } = loadConfig(o.env);
   const probe = o.probe ?? systemProbe(o.env);
-  const lb = config.loadBalancer;
+  const lb = { ...config.loadBalancer, poolName: poolNameOf(config) };
   o.out(`Checking this machine for ${source}: hub IP ${lb.hubIP} (pool "${lb.poolName}", ${parseAddressPool(lb.addressPool)?.text ?? lb.addressPool}), ` +
     `storage ${config.storage.hostDirectory} (storage.method ${config.storage.method})\n`);
   const checks = runChecks(config, probe);
