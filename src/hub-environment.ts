@@ -12,7 +12,9 @@ import { Auth0Authenticator } from './hub/auth0-authenticator';
 import type { ChartSource } from './hub/chart-source';
 import { JupyterHubChart } from './hub/jupyterhub-chart';
 import { PostgresHubDatabase } from './hub/postgres-hub-database';
-import { buildHubValues, hubUrl } from './hub/values';
+import { GpuImagePuller } from './hub/gpu-image-puller';
+import { imageString, resolveProfiles } from './hub/profiles';
+import { buildHubValues, hubUrl, pullerImages } from './hub/values';
 import type { HubSecrets } from './secret-store/store';
 
 export interface HubEnvironmentProps {
@@ -46,9 +48,12 @@ export class HubEnvironment extends Construct {
 
     const storage = new HubStorage(this.manifests, 'Storage', { config: c, namespace: ns.name, patches: this.patches });
 
-    const dbSecret = c.hubDatabase.type === 'postgres'
-      ? new PostgresHubDatabase(this.manifests, 'HubDatabase', { namespace: ns.name, password: props.secrets.hubDatabasePassword ?? '' }).secretName
+    // Restart fingerprints of secrets read at start are keyed with the cookie secret (restart-annotations.ts).
+    const fingerprintKey = props.secrets.cookieSecret;
+    const db = c.hubDatabase.type === 'postgres'
+      ? new PostgresHubDatabase(this.manifests, 'HubDatabase', { namespace: ns.name, password: props.secrets.hubDatabasePassword ?? '', fingerprintKey })
       : undefined;
+    const dbSecret = db?.secretName;
 
     const pool = new MetalLbPool(this.manifests, 'LoadBalancer', {
       hubNamespace: ns.name,
@@ -59,14 +64,18 @@ export class HubEnvironment extends Construct {
     });
 
     let tlsSecretName: string | undefined;
+    let proxyPodAnnotations: Record<string, string> = {};
     if (c.tls.mode === 'secret') {
       if (!props.tls) throw new Error('HubEnvironment: tls.mode is "secret" but no certificate was read');
-      tlsSecretName = new TlsSecret(this.manifests, 'Tls', {
+      const tls = new TlsSecret(this.manifests, 'Tls', {
         name: c.tls.secretName,
         namespace: ns.name,
         certPem: props.tls.certPem,
         keyPem: props.tls.keyPem,
-      }).name;
+        fingerprintKey,
+      });
+      tlsSecretName = tls.name;
+      proxyPodAnnotations = tls.proxyPodAnnotations;
     }
 
     const auth = new Auth0Authenticator(this.manifests, 'Auth0', {
@@ -74,6 +83,7 @@ export class HubEnvironment extends Construct {
       hubUrl: hubUrl(c),
       namespace: ns.name,
       clientSecret: props.secrets.auth0ClientSecret,
+      fingerprintKey,
     });
 
     new DeploymentRecord(this.manifests, 'Record', {
@@ -84,10 +94,13 @@ export class HubEnvironment extends Construct {
         domain: c.domain,
         storageClassName: storage.homesClass,
         hubDatabaseStorageClassName: c.hubDatabase.type === 'sqlite' ? storage.hubDatabaseClass : 'postgres',
-        ...(storage.usesHostpath ? { hostDirectory: c.storage.hostDirectory, storageMethod: c.storage.method } : {}),
+        ...storage.dataFacts,
         chartVersion: c.chartVersion,
       },
     });
+
+    const gpuImages = pullerImages(resolveProfiles(c), imageString(c.notebook.image)).gpuImages;
+    if (gpuImages.length > 0) new GpuImagePuller(this.manifests, 'GpuImagePuller', { namespace: ns.name, images: gpuImages });
 
     this.jupyterhub = new JupyterHubChart(this.manifests, 'JupyterHub', {
       source: props.chartSource,
@@ -105,6 +118,9 @@ export class HubEnvironment extends Construct {
         authenticatorHubConfig: auth.hubConfig,
         authenticatorExtraEnv: auth.hubExtraEnv,
         authenticatorHubExtras: auth.hubExtras,
+        loadRoles: auth.loadRoles,
+        hubPodAnnotations: db?.hubPodAnnotations,
+        proxyPodAnnotations,
         tlsSecretName,
         secrets: props.secrets,
       }),

@@ -4,7 +4,7 @@
  * storage location change.
  */
 import * as fs from 'node:fs';
-import { synthesize, summarize } from './output/synth';
+import { synthesizeAsync, summarize } from './output/synth';
 import { runCli, UserError } from './util/errors';
 
 // cdk8s-cli captures the app's stdout and shows only its stderr: talk to people on stderr there.
@@ -14,11 +14,11 @@ const say = (text: string) => (underCdk8sCli ? process.stderr : process.stdout).
 // hands the app a fresh temporary folder.
 const stagingExisted = underCdk8sCli && fs.existsSync(process.env.CDK8S_OUTDIR!);
 
-runCli(() => {
+runCli(async () => {
   const env = { ...process.env };
   if (process.argv.includes('--allow-data-move')) env.HUB_ALLOW_DATA_MOVE = '1';
   try {
-    const r = synthesize({ env });
+    const r = await synthesizeAsync({ env });
     for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
     say(`${summarize(r)}\n`);
     if (r.placeholderReasons.length > 0) {

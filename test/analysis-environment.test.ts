@@ -8,6 +8,8 @@ import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { capacityPlan, renderPlan } from '../src/cluster/capacity';
 import { parseConfig } from '../src/config/load';
+import { memoryBytes } from '../src/config/quantity';
+import { parseQuantity } from '../src/config/quantity';
 import { synthesize } from '../src/output/synth';
 import { imageBuildCommands } from '../src/tools/image-build';
 import { baseConfig, chartValuesFrom, find, readObjects, ROOT, runTs, synthEnv, tmpdir, writeConfig } from './helpers';
@@ -33,7 +35,8 @@ describe('defaults for a small team on one machine', () => {
 
   it('bounds every user: CPU, memory and a home volume; JupyterLab by default', () => {
     assert.deepEqual(values.singleuser.cpu, { guarantee: 0.5, limit: 2 });
-    assert.deepEqual(values.singleuser.memory, { guarantee: '1G', limit: '4G' });
+    // Bytes: KubeSpawner's ByteSpecification (jupyterhub 4.0.2 traitlets.py) refuses "Gi" and reads "G" as 2^30.
+    assert.deepEqual(values.singleuser.memory, { guarantee: 1e9, limit: 4e9 });
     assert.equal(values.singleuser.storage.capacity, '10Gi');
     assert.equal(values.singleuser.defaultUrl, '/lab');
   });
@@ -44,7 +47,7 @@ describe('defaults for a small team on one machine', () => {
     assert.equal(list[0].default, true);
     assert.equal(list[0].kubespawner_override.image, 'quay.io/jupyter/scipy-notebook:2024-05-27');
     assert.equal(list[1].kubespawner_override.image, 'quay.io/jupyter/tensorflow-notebook:2024-05-27');
-    assert.equal(list[1].kubespawner_override.mem_limit, '8G', 'deep learning gets more memory');
+    assert.equal(list[1].kubespawner_override.mem_limit, 8e9, 'deep learning gets more memory (8G, in bytes)');
     for (const p of list) assert.doesNotMatch(p.kubespawner_override.image, /:latest$/);
     const pulled = pullerImages(objects);
     for (const p of list) assert.ok(pulled.includes(p.kubespawner_override.image), `${p.slug} image pre-pulled`);
@@ -62,8 +65,22 @@ describe('defaults for a small team on one machine', () => {
     const always = objects.filter((o) => ['Deployment', 'DaemonSet', 'StatefulSet'].includes(o.object.kind)).map((o) => `${o.object.kind}/${o.object.metadata.name}`).sort();
     assert.deepEqual(always, ['DaemonSet/continuous-image-puller', 'Deployment/autohttps', 'Deployment/hub', 'Deployment/proxy']);
     assert.equal(objects.filter((o) => o.object.kind === 'PriorityClass').length, 0);
-    const hub = find(objects, 'Deployment', 'hub')!.object as any;
-    assert.deepEqual(hub.spec.template.spec.containers[0].resources.requests, { cpu: '200m', memory: '512Mi' });
+  });
+
+  it('the capacity plan counts exactly the requests the always-on pods carry in dist/', () => {
+    // What the scheduler reserves is what reaches the cluster; the plan's "users that fit" is only
+    // right if it subtracts the same amounts (the chart could drop or rename a resources value).
+    const planned = capacityPlan(parseConfig(baseConfig(), 't')).systemPods;
+    assert.deepEqual(planned.map((p) => p.name).sort(), ['autohttps', 'continuous-image-puller', 'hub', 'proxy']);
+    for (const p of planned) {
+      const o = find(objects, p.perNode ? 'DaemonSet' : 'Deployment', p.name)?.object as any;
+      assert.ok(o, `${p.name}: no such workload in dist/`);
+      const replicas = p.perNode ? 1 : (o.spec.replicas ?? 1);
+      const sum = (key: 'cpu' | 'memory') => replicas * (o.spec.template.spec.containers as any[])
+        .reduce((a, c) => a + (parseQuantity(c.resources?.requests?.[key] ?? 0) ?? NaN), 0);
+      assert.equal(sum('cpu'), p.cpu, `${p.name}: CPU requested in dist/ vs planned`);
+      assert.equal(sum('memory'), p.memory, `${p.name}: memory requested in dist/ vs planned`);
+    }
   });
 });
 
@@ -78,7 +95,7 @@ describe('everything configured (examples/full.yaml)', () => {
   it('lists presets and custom profiles with per-profile overrides', () => {
     assert.deepEqual(list.map((p) => p.slug), ['data-science', 'deep-learning', 'team', 'gpu', 'r-stats']);
     assert.equal(list.find((p) => p.default)?.slug, 'data-science');
-    assert.equal(list[1].kubespawner_override.mem_limit, '12G', 'profile field beats preset');
+    assert.equal(list[1].kubespawner_override.mem_limit, 12e9, 'profile field beats preset');
     assert.equal(list[4].kubespawner_override.cpu_guarantee, 0.5);
     assert.equal(list[4].display_name, 'R statistics');
     assert.equal(list[2].kubespawner_override.image, 'localhost:32000/team-notebook:2024.11.1');
@@ -90,9 +107,15 @@ describe('everything configured (examples/full.yaml)', () => {
     for (const p of list.filter((x) => x.slug !== 'gpu')) assert.equal(p.kubespawner_override.extra_resource_limits, undefined);
   });
 
-  it('pre-pulls every profile image', () => {
+  it('pre-pulls every CPU profile image on every node, and the CUDA image only on GPU nodes', () => {
     const pulled = pullerImages(objects);
-    for (const p of list) assert.ok(pulled.includes(p.kubespawner_override.image), p.slug);
+    for (const p of list.filter((x) => x.slug !== 'gpu')) assert.ok(pulled.includes(p.kubespawner_override.image), p.slug);
+    const cuda = 'quay.io/jupyter/tensorflow-notebook:cuda-2024-05-27';
+    assert.ok(!pulled.includes(cuda), 'the continuous puller runs on every user node: no CUDA image there');
+    assert.equal(values.prePuller.pullProfileListImages, false);
+    const gpu = find(objects, 'DaemonSet', 'gpu-image-puller')!.object as any;
+    assert.deepEqual(gpu.spec.template.spec.nodeSelector, { 'nvidia.com/gpu.present': 'true' });
+    assert.deepEqual((gpu.spec.template.spec.initContainers as any[]).map((c) => c.image), [cuda]);
   });
 
   it('mounts the dataset read-only and the team folder read-write, creating neither', () => {
@@ -138,13 +161,17 @@ describe('allowlist and admins', () => {
     const list = (find(objects, 'ConfigMap', 'auth0-allowlist')!.object as any).data.allowed_users as string;
     assert.equal(list.trimEnd().split('\n').length, 5000);
     assert.equal(a.allowed_users, undefined);
-    assert.match(values.hub.extraConfig['10-auth0-allowlist'], /c\.Auth0OAuthenticator\.allowed_users = /);
+    assert.match(values.hub.extraConfig['10-auth0-authenticator'], /c\.Auth0OAuthenticator\.allowed_users = set\(_ALLOWED\)/);
     assert.deepEqual(values.hub.extraVolumeMounts, [{ name: 'auth0-allowlist', mountPath: '/usr/local/etc/jupyterhub/auth0-allowlist', readOnly: true }]);
     const hub = find(objects, 'Deployment', 'hub')!.object as any;
     assert.match(hub.spec.template.metadata.annotations['microk8s-jupyterhub/allowlist-sha256'], /^[0-9a-f]{64}$/);
     assert.ok(hub.spec.template.spec.volumes.some((v: any) => v.configMap?.name === 'auth0-allowlist'), 'mounted into the hub');
-    assert.deepEqual(a.admin_users, ['lead@example.org', 'second@example.org']);
-    assert.equal(values.hub.config.JupyterHub.admin_access, true);
+    // Admins are a static role list (JupyterHub clears removed admins at start), not admin_users.
+    assert.equal(a.admin_users, undefined);
+    assert.deepEqual(values.hub.loadRoles['hub-admin'].users, ['lead@example.org', 'second@example.org']);
+    assert.deepEqual(values.hub.loadRoles.admin, { users: [] });
+    // The chart's default admin_access: true (a no-op at JupyterHub 4.0.2) and "dummy" class are removed.
+    assert.deepEqual(values.hub.config.JupyterHub ?? {}, {}, 'no deprecated JupyterHub.admin_access');
   });
 });
 
@@ -210,6 +237,21 @@ describe('capacity plan', () => {
     const { p } = plan([{ name: 'box', cpus: 8, memory: '32Gi', diskFree: '20Gi' }], { capacity: { activeServerLimit: 20 } });
     assert.ok(p.warnings.some((w) => /activeServerLimit 20 overcommits the guarantees: 7 of 20/.test(w)));
     assert.ok(p.warnings.some((w) => /need 21\.0 GiB but only 20\.0 GiB is free/.test(w)));
+  });
+
+  it('counts memory in the bytes the quantity means, as the pods request them', () => {
+    // KubeSpawner gets these integers (jupyterhub 4.0.2 traitlets.py ByteSpecification reads "1G" as 2^30
+    // and refuses "1Gi"): test/hub-runtime.test.ts shows the pods holding the same numbers.
+    assert.equal(memoryBytes('4Gi'), 4 * 2 ** 30);
+    assert.equal(memoryBytes('512Mi'), 512 * 2 ** 20);
+    assert.equal(memoryBytes('1G'), 1e9);
+    assert.equal(memoryBytes('1.5Gi'), 1610612736);
+    assert.equal(memoryBytes('1.0005k'), 1001, 'a fraction of a byte rounds up');
+    const { p } = plan([{ name: 'box', cpus: 64, memory: '32Gi' }], { resources: { memoryGuarantee: '4Gi', memoryLimit: '8Gi', cpuGuarantee: 0.1 } });
+    const ds = p.fits.find((f) => f.profile.slug === 'data-science')!;
+    assert.equal(ds.profile.memoryGuaranteeBytes, 4 * 2 ** 30);
+    // 32Gi - 2Gi - 0.875Gi system = 29.125Gi / 4Gi = 7
+    assert.equal(ds.byMemory, 7);
   });
 
   it('runs as npm run plan', () => {

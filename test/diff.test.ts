@@ -6,7 +6,9 @@ import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { diffDists, summaryLine, unifiedDiff } from '../src/output/object-diff';
 import { synthesize } from '../src/output/synth';
-import { distAtRef } from '../src/tools/diff-cli';
+import { applyPatch } from 'diff';
+import { distAtRef, parseDiffArgs } from '../src/tools/diff-cli';
+import { UserError } from '../src/util/errors';
 import { baseConfig, runTs, SENTINELS, snapshot, synthEnv, tmpdir, writeConfig } from './helpers';
 
 const work = tmpdir();
@@ -63,6 +65,44 @@ describe('object diff', () => {
 
   it('makes a readable unified diff', () => {
     assert.equal(unifiedDiff(['a', 'b', 'c'], ['a', 'x', 'c'], 'old', 'new'), '--- old\n+++ new\n@@ -1,3 +1,3 @@\n a\n-b\n+x\n c');
+    // Two changes more than 2 x 3 context lines apart: two hunks; closer: one.
+    const lines = Array.from({ length: 20 }, (_, i) => `l${i}`);
+    const far = lines.map((l, i) => (i === 2 || i === 15 ? `${l}!` : l));
+    assert.equal(unifiedDiff(lines, far, 'a', 'b').match(/^@@ /gm)?.length, 2);
+    const near = lines.map((l, i) => (i === 2 || i === 8 ? `${l}!` : l));
+    assert.equal(unifiedDiff(lines, near, 'a', 'b').match(/^@@ /gm)?.length, 1);
+  });
+
+  it('every diff it prints is a patch that turns the old version into the new one', () => {
+    // A fixed seed: the same cases every run. GNU patch semantics through jsdiff's applyPatch.
+    let seed = 2026;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    for (let t = 0; t < 300; t++) {
+      const a = Array.from({ length: 1 + Math.floor(rnd() * 40) }, (_, i) => (rnd() < 0.3 ? '  x: 1' : `line ${i}`));
+      const b = a.filter(() => rnd() > 0.1).map((l) => (rnd() < 0.1 ? `${l} changed` : l));
+      if (rnd() < 0.5) b.splice(Math.floor(rnd() * (b.length + 1)), 0, 'inserted');
+      if (a.join('\n') === b.join('\n')) continue;
+      const patch = unifiedDiff(a, b, 'a', 'b');
+      assert.equal(applyPatch(`${a.join('\n')}\n`, `${patch}\n`), `${b.join('\n')}\n`, `case ${t}:\n${patch}`);
+    }
+  });
+
+  it('a 10,000-user allowlist with one user replaced: one small hunk (linear memory, no n x m table)', () => {
+    const users = Array.from({ length: 10_000 }, (_, i) => `user${i}@example.org`);
+    const cfg = (list: string[]) => ({ ...baseConfig(), auth0: { ...baseConfig().auth0, allowedUsers: list } });
+    const big = synthesize({ env: { ...envA, HUB_CONFIG: writeConfig(dir, cfg(users), 'big.yaml') }, dryRun: true });
+    const replaced = users.map((u, i) => (i === 5000 ? 'user5000x@example.org' : u));
+    const big2 = synthesize({ env: { ...envA, HUB_CONFIG: writeConfig(dir, cfg(replaced), 'big2.yaml') }, dryRun: true });
+    const d2 = diffDists(big.files, big2.files);
+    const allow = d2.changed.find((c) => c.id === 'ConfigMap/jupyterhub/auth0-allowlist');
+    assert.ok(allow, d2.changed.map((c) => c.id).join(', '));
+    const body = allow.diff.split('\n');
+    assert.equal(body.filter((l) => l.startsWith('@@ ')).length, 1, allow.diff);
+    const edits = body.filter((l) => /^[-+]/.test(l) && !/^(---|\+\+\+) /.test(l));
+    assert.equal(edits.length, 2, allow.diff);
+    assert.match(edits[0], /^-\s+user5000@example\.org$/);
+    assert.match(edits[1], /^\+\s+user5000x@example\.org$/);
+    assert.ok(body.length <= 12, `a small diff: ${body.length} lines`);
   });
 });
 
@@ -91,6 +131,57 @@ describe('npm run diff (CLI)', () => {
     assert.equal(bad.status, 2);
     const badConfig = runTs('src/tools/diff-cli.ts', ['--dist', env.HUB_OUTDIR!], { ...env, HUB_CONFIG: path.join(cli, 'missing.yaml') });
     assert.equal(badConfig.status, 2, 'a config error is "could not compare", not "changes"');
+  });
+});
+
+describe('npm run diff: "could not compare" is exit 2 with a message, never "everything added" or an internal error', () => {
+  const cli = path.join(work, 'cli2');
+  fs.mkdirSync(cli, { recursive: true });
+  const env = synthEnv(cli, { HUB_CONFIG: writeConfig(cli, baseConfig(), 'a.yaml') });
+  const file = writeConfig(cli, baseConfig(), 'not-a-folder.yaml');
+  const cases: [string, string[], RegExp][] = [
+    // The issue's case: this said "30 added" and exited 1.
+    ['a folder that does not exist', ['--dist', path.join(cli, 'nonexistent')], /^Cannot compare: --dist .*nonexistent: no such folder\.\nFix: /],
+    ['a file where the folder is expected', ['--dist', file], /^Cannot compare: --dist .*not-a-folder\.yaml is a file, not a folder\.\n/],
+    ['a path through a file', ['--dist', path.join(file, 'dist')], /^Cannot compare: --dist .*not-a-folder\.yaml\/dist: no such folder\./],
+    ['an unknown option', ['--bogus'], /^Unknown option '--bogus'[\s\S]*\nUsage: npm run diff -- \[--against REF \| --dist DIR\] \[--json\]\n$/],
+    ['an option without its value', ['--dist'], /argument missing[\s\S]*\nUsage: npm run diff/],
+    ['both --against and --dist', ['--against', 'HEAD', '--dist', cli], /^Give --against or --dist, not both\./],
+    ['a positional argument', ['HEAD'], /^Unexpected argument 'HEAD'[\s\S]*\nUsage: npm run diff/],
+  ];
+  for (const [name, args, stderr] of cases) {
+    it(name, () => {
+      const r = runTs('src/tools/diff-cli.ts', args, env);
+      assert.equal(r.status, 2, `exit code; stdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
+      assert.match(r.stderr, stderr);
+      assert.doesNotMatch(r.stdout, /added/);
+      assert.doesNotMatch(r.stderr, /internal error|^\s+at /m);
+    });
+  }
+
+  it('a dist/ file that is not YAML or not an object: exit 2, the file and position named, its text (a secret) not quoted', () => {
+    const bad = path.join(cli, 'bad-dist');
+    fs.mkdirSync(bad, { recursive: true });
+    const secretFile = path.join(bad, '02-secrets.secret.yaml');
+    fs.writeFileSync(secretFile, 'data:\n  client-secret: "SENTINEL-corrupt-secret-31337\n  other: x\n');
+    let r = runTs('src/tools/diff-cli.ts', ['--dist', bad], env);
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /^Cannot compare: 02-secrets\.secret\.yaml is not valid YAML: .* at line \d+, column \d+\.\n/);
+    assert.ok(!(r.stdout + r.stderr).includes('SENTINEL-corrupt'), r.stderr);
+    fs.writeFileSync(secretFile, '- just\n- a list\n');
+    r = runTs('src/tools/diff-cli.ts', ['--dist', bad], env);
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /^Cannot compare: 02-secrets\.secret\.yaml holds a document that is not a Kubernetes object/);
+  });
+
+  it('--against outside a git checkout: exit 2', () => {
+    assert.throws(() => distAtRef('HEAD', cli), (err: unknown) => err instanceof UserError && err.exitCode === 2 && /git ref "HEAD" not found/.test(err.message));
+  });
+
+  it('parses its arguments with node:util.parseArgs', () => {
+    assert.deepEqual(parseDiffArgs([]), { against: 'HEAD', dist: undefined, json: false });
+    assert.deepEqual(parseDiffArgs(['--against=main', '--json']), { against: 'main', dist: undefined, json: true });
+    assert.deepEqual(parseDiffArgs(['--dist', 'x']), { against: 'HEAD', dist: 'x', json: false });
   });
 });
 

@@ -504,7 +504,7 @@ function fixStorage(raw: StorageRaw, db: Json | undefined, shared: Json, nodeNam
     }
     const shares = ['datasets', 'teamFolder'].map((k) => sharedData[k] as Json | undefined).filter((v) => v?.type === 'backend').map((v) => v!.backend);
     const used = new Set([homes(), ...(sqlite ? [storage.hubDatabase ?? 'hostpath'] : []), ...shares]);
-    if (used.has('nfs') && !storage.nfs) storage.nfs = { server: 'nfs.example.org', share: '/export/jupyterhub' };
+    if (used.has('nfs') && !storage.nfs) storage.nfs = { setup: 'csi-driver-nfs', server: 'nfs.example.org', share: '/export/jupyterhub' };
   }
   return {
     storage: Object.keys(storage).length ? storage : undefined,

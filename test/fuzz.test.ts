@@ -6,12 +6,16 @@
  * characters, dist/ untouched, exit code 1 from the CLI). Anything else is a bug and fails the
  * property: another exception, a stack trace, a partial dist/, a secret outside *.secret.yaml,
  * a second synth that differs, or output that breaks what the cross-field rules promise (see
- * outputProblems). The seed is printed with every run; on failure, with the shrunk case:
+ * outputProblems).
+ *
+ * The seed is fixed (DEFAULT_SEED), in CI and locally, so every run checks the same configs and a
+ * failure can be reproduced anywhere. FUZZ_SEED=random draws a new seed (printed with the run),
+ * FUZZ_SEED=<n> picks one; on failure the replay line is printed with the shrunk case:
  *
  *   FUZZ_SEED=<seed> [FUZZ_PATH=<path>] node --import tsx --test test/fuzz.test.ts
  *
- * Which tier a valid config gets depends on time budgets, so a replay on a slower machine may
- * check a case in tier 2 that the original run checked in tier 3 (FUZZ_PATH replays run both).
+ * Which tier a config gets depends only on the seed (its ticket) and the counts below, never on
+ * how fast the machine is: a slow machine checks the same cases, it just takes longer.
  *
  * Tiers, so that 2,000 configs fit in about a minute (a real synth costs ~0.15-0.3 s):
  *
@@ -24,8 +28,7 @@
  *    the empty output in-process instead of spawning a node process). Then: our own leak check of
  *    every non-secret file, outputProblems, and, for one config in eight, `npm run plan`'s
  *    capacityPlan/renderPlan.
- * 3. a sample of valid configs (at most FUZZ_FULL_SYNTHS, default 60, within FUZZ_FULL_SYNTH_MS,
- *    default 20 s): the real `synthesize()` with helm and the fixture chart into a fresh dist/,
+ * 3. a sample of valid configs (FUZZ_FULL_SYNTHS, default 30, picked by ticket): the real `synthesize()` with helm and the fixture chart into a fresh dist/,
  *    twice: byte-identical files, validateFiles() clean, no sentinel secret (AUTH0_CLIENT_SECRET,
  *    HUB_DB_PASSWORD, the generated secrets from the store file, a password written into the
  *    config; plain or base64 at any alignment) outside *.secret.yaml, outputProblems, no `.dist-*`
@@ -52,6 +55,7 @@ import { parseConfig, readConfigFile } from '../src/config/load';
 import { parseQuantity } from '../src/config/quantity';
 import type { HubConfig } from '../src/config/schema';
 import { isSecretFile } from '../src/output/manifests';
+import { OUTDIR_MARKER } from '../src/output/write-dist';
 import { synthesize } from '../src/output/synth';
 import { validateFiles } from '../src/output/validate';
 import { FuzzCase, fuzzCaseArb, MISPLACED_SECRET } from './fuzz-arbitraries';
@@ -67,10 +71,19 @@ function fuzzEnv(dir: string, extra: Record<string, string>): NodeJS.ProcessEnv 
 }
 
 const RUNS = intEnv('FUZZ_RUNS', 2000);
-const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : (Date.now() ^ Math.floor(Math.random() * 2 ** 31)) | 0;
+/** The seed of every run unless FUZZ_SEED says otherwise. */
+export const DEFAULT_SEED = 1_402_733_251;
+/** FUZZ_SEED: unset, the fixed seed; "random", a fresh one; a number, that one. */
+export function fuzzSeed(value: string | undefined): number {
+  if (value === undefined || value === '') return DEFAULT_SEED;
+  if (value === 'random') return (Date.now() ^ Math.floor(Math.random() * 2 ** 31)) | 0;
+  const n = Number(value);
+  if (!Number.isInteger(n)) throw new Error(`FUZZ_SEED=${value}: give an integer, or "random"`);
+  return n;
+}
+const SEED = fuzzSeed(process.env.FUZZ_SEED);
 const REPLAY_PATH = process.env.FUZZ_PATH;
-const FULL_SYNTHS = intEnv('FUZZ_FULL_SYNTHS', 60);
-const FULL_SYNTH_MS = intEnv('FUZZ_FULL_SYNTH_MS', 20_000);
+const FULL_SYNTHS = intEnv('FUZZ_FULL_SYNTHS', 30);
 const INVALID_SYNTHS = intEnv('FUZZ_INVALID_SYNTHS', 20);
 const CLI_RUNS = intEnv('FUZZ_CLI_RUNS', 5);
 /** Shrinking a failure stops after this long (the smallest failing case so far is reported). */
@@ -84,7 +97,9 @@ const SHRINK_SYNTH_MS = intEnv('FUZZ_SHRINK_SYNTH_MS', 15_000);
 const KEEP_GOING = process.env.FUZZ_KEEP_GOING === '1';
 
 /** Tickets (0-999) below these pick a case for tier 3 / tier 4, spreading the samples over the run. */
-const EXPECTED_VALID = Math.max(1, RUNS * 0.45);
+// About 1 generated config in 12 passes the schema (measured over several seeds: 5-10%): the
+// "valid" arbitrary's odd-but-legal values often hit a rule (YAML words, zero-width characters).
+const EXPECTED_VALID = Math.max(1, RUNS * 0.08);
 const FULL_TICKET = Math.min(1000, Math.ceil((1000 * FULL_SYNTHS * 1.5) / EXPECTED_VALID));
 const INVALID_TICKET = Math.min(1000, Math.ceil((1000 * INVALID_SYNTHS * 1.5) / (RUNS - EXPECTED_VALID)));
 const CLI_TICKET = 1000 - Math.min(1000, Math.ceil((1000 * CLI_RUNS * 1.5) / (RUNS - EXPECTED_VALID)));
@@ -388,7 +403,8 @@ function fullSynthCheck(c: HubConfig, fc0: FuzzCase): void {
       return;
     }
     const first = snapshot(dist);
-    assert.deepEqual([...first.keys()].sort(), [...r1.files.keys()].sort(), 'dist/ holds exactly the synthesized files');
+    // Besides the synthesized files, synth leaves only its marker (OUTDIR_MARKER: the folder is ours to replace).
+    assert.deepEqual([...first.keys()].filter((k) => k !== OUTDIR_MARKER).sort(), [...r1.files.keys()].sort(), 'dist/ holds exactly the synthesized files');
     for (const [name, text] of r1.files) assert.equal(first.get(name), text, `dist/${name} is what synth returned`);
     const problems = validateFiles(r1.files);
     if (problems.length) throw new Bug(`offline validation problems in a written dist/: ${JSON.stringify(problems.slice(0, 5))}`);
@@ -529,10 +545,9 @@ function inTier(name: string, fn: () => void): void {
   }
 }
 
-function budgetLeft(spent: number, budget: number): boolean {
-  if (replaying) return true;
-  if (shrinking) return shrinkSynthMs < SHRINK_SYNTH_MS;
-  return spent < budget;
+/** While shrinking a failure already found, full synths stop after SHRINK_SYNTH_MS (this only bounds how small the reported case gets). */
+function shrinkBudgetLeft(): boolean {
+  return !shrinking || replaying || shrinkSynthMs < SHRINK_SYNTH_MS;
 }
 
 function checkCase(fc0: FuzzCase): void {
@@ -558,7 +573,7 @@ function checkCase(fc0: FuzzCase): void {
   if (c.cluster.nodes.length > 1) stats.multiNode++;
   if (c.cluster.nodes.some((n) => n.gpus > 0)) stats.gpuNodes++;
   if (c.profiles) stats.withProfiles++;
-  const full = fc0.ticket < FULL_TICKET && (replaying || shrinking || stats.full + stats.fullConfigErrors < FULL_SYNTHS) && budgetLeft(stats.fullMs, FULL_SYNTH_MS);
+  const full = fc0.ticket < FULL_TICKET && (replaying || shrinking || stats.full + stats.fullConfigErrors < FULL_SYNTHS) && shrinkBudgetLeft();
   if (!shrinking && !replaying) {
     if (full) inTier('full synth', () => fullSynthCheck(c, fc0));
     else inTier('everything but helm', () => tier2Check(c, fc0));

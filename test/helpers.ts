@@ -42,7 +42,7 @@ export function writeConfig(dir: string, config: unknown, name = 'config.yaml'):
 export function synthEnv(work: string, extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const shell: NodeJS.ProcessEnv = { ...process.env };
   // Hermetic: nothing from the developer's shell changes what a test synthesizes.
-  for (const k of ['CDK8S_OUTDIR', 'HUB_ALLOW_DATA_MOVE', 'HUB_ALLOW_KINDS', 'HUB_DB_PASSWORD', 'HUB_CONFIG', 'KUBECTL']) delete shell[k];
+  for (const k of ['CDK8S_OUTDIR', 'HUB_ALLOW_DATA_MOVE', 'HUB_ALLOW_STORAGE_CLASS_CHANGE', 'HUB_ALLOW_KINDS', 'HUB_DB_PASSWORD', 'HUB_CONFIG', 'KUBECTL']) delete shell[k];
   const env: NodeJS.ProcessEnv = {
     ...shell,
     Z2JH_CHART: FIXTURE_CHART,

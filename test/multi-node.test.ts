@@ -23,7 +23,7 @@ after(() => fs.rmSync(work, { recursive: true, force: true }));
 const nodes = (n: number, gpuOn = -1) =>
   Array.from({ length: n }, (_, i) => ({ name: `node-${i + 1}`, cpus: 16, memory: '64Gi', ...(i === gpuOn ? { gpus: 2 } : {}) }));
 
-const nfs = { server: 'nfs.example.org', share: '/export/jupyterhub' };
+const nfs = { setup: 'csi-driver-nfs', server: 'nfs.example.org', share: '/export/jupyterhub' };
 const postgres = { type: 'postgres', url: 'postgresql://jupyterhub@db.example.org:5432/jupyterhub' };
 const multiNode = (n: number) => ({
   ...baseConfig(),
@@ -64,11 +64,19 @@ for (const n of [3, 10]) {
       const classes = objects.filter((o) => o.object.kind === 'StorageClass').map((o) => o.object as any);
       assert.deepEqual(classes.map((c) => c.metadata.name).sort(), ['jupyterhub-cephfs', 'jupyterhub-nfs']);
       const nfsClass = classes.find((c) => c.metadata.name === 'jupyterhub-nfs');
+      // kubernetes-csi/csi-driver-nfs v4.13.4 pkg/nfs/controllerserver.go CreateVolume accepts exactly
+      // server, share, subDir, mountPermissions, onDelete (lower-cased); subDir's ${pvc.*} placeholders
+      // come from --extra-create-metadata, which its chart sets (csi-nfs-controller.yaml).
       assert.equal(nfsClass.provisioner, 'nfs.csi.k8s.io');
-      assert.deepEqual(nfsClass.parameters, { server: 'nfs.example.org', share: '/export/jupyterhub' });
+      assert.deepEqual(nfsClass.parameters, {
+        server: 'nfs.example.org', share: '/export/jupyterhub', subDir: '${pvc.metadata.namespace}-${pvc.metadata.name}', mountPermissions: '0777',
+      });
       assert.deepEqual(nfsClass.mountOptions, ['nfsvers=4.1']);
+      assert.equal(nfsClass.allowVolumeExpansion, undefined);
       const ceph = classes.find((c) => c.metadata.name === 'jupyterhub-cephfs');
+      // rook/rook v1.11.9 pkg/operator/ceph/csi/spec.go: CephFSDriverName = "<OperatorNamespace>.cephfs.csi.ceph.com".
       assert.equal(ceph.provisioner, 'rook-ceph.cephfs.csi.ceph.com');
+      assert.equal(ceph.parameters.clusterID, 'rook-ceph');
       for (const c of classes) assert.equal(c.reclaimPolicy, 'Retain');
       assert.equal(values.singleuser.storage.dynamic.storageClass, 'jupyterhub-nfs');
     });
@@ -124,10 +132,9 @@ for (const n of [3, 10]) {
       assert.equal(p.packing.unplaced, 0);
     });
 
-    it('asks doctor to check the nfs, rook-ceph and gpu addons', () => {
+    it('asks doctor for the rook-ceph and gpu addons, not the nfs addon (csi-driver-nfs is no addon) nor helm3', () => {
       const addons = requiredAddons(parseConfig(multiNode(n), 't'));
-      for (const a of ['nfs', 'rook-ceph', 'gpu']) assert.ok(addons.includes(a), a);
-      assert.ok(!addons.includes('hostpath-storage'), 'nothing on hostpath');
+      assert.deepEqual(addons, ['dns', 'metallb', 'rook-ceph', 'gpu']);
     });
   });
 }
@@ -192,4 +199,19 @@ describe('multi-node values fit the chart schemas', () => {
       assert.deepEqual(checkValues(coalesceValues(defaults, values), JSON.parse(fs.readFileSync(schemaFile, 'utf8'))), []);
     });
   }
+});
+
+describe('examples/three-nodes-cephfs.yaml', () => {
+  it('homes and SQLite on Mayastor (3 replicas, no expansion), the team folder on CephFS of the rook-ceph addon', () => {
+    const { objects, values } = synthCase('ex-ceph', yaml.load(fs.readFileSync(path.join(ROOT, 'examples', 'three-nodes-cephfs.yaml'), 'utf8')));
+    const may = find(objects, 'StorageClass', 'jupyterhub-mayastor')!.object as any;
+    assert.equal(may.parameters.repl, '3');
+    assert.equal(may.allowVolumeExpansion, undefined);
+    const ceph = find(objects, 'StorageClass', 'jupyterhub-cephfs')!.object as any;
+    assert.equal(ceph.provisioner, 'rook-ceph.cephfs.csi.ceph.com');
+    assert.equal((find(objects, 'PersistentVolumeClaim', 'hub-db-dir')!.object as any).spec.storageClassName, 'jupyterhub-mayastor');
+    assert.deepEqual((find(objects, 'PersistentVolumeClaim', 'shared-team-folder')!.object as any).spec.accessModes, ['ReadWriteMany']);
+    assert.equal(values.singleuser.storage.dynamic.storageClass, 'jupyterhub-mayastor');
+    assert.deepEqual(requiredAddons(parseConfig(yaml.load(fs.readFileSync(path.join(ROOT, 'examples', 'three-nodes-cephfs.yaml'), 'utf8')), 't')), ['dns', 'metallb', 'mayastor', 'rook-ceph']);
+  });
 });

@@ -8,6 +8,14 @@ import { synthesize } from '../src/output/synth';
 import { baseConfig, find, readObjects, runTs, synthEnv, tmpdir, writeConfig } from './helpers';
 
 const work = tmpdir();
+
+/** No 8-character piece of `secret` (nor the whole) appears in `output`. */
+function assertNoPartOf(secret: string, output: string): void {
+  assert.ok(secret.length >= 8);
+  for (let i = 0; i + 8 <= secret.length; i++) {
+    assert.ok(!output.includes(secret.slice(i, i + 8)), `output holds part of a secret (characters ${i}-${i + 7}):\n${output.replaceAll(secret.slice(i, i + 8), '(HERE)')}`);
+  }
+}
 after(() => fs.rmSync(work, { recursive: true, force: true }));
 
 describe('secret store', () => {
@@ -38,8 +46,70 @@ describe('secret store', () => {
   it('refuses a corrupt store instead of silently logging everyone out', () => {
     const dir = path.join(work, 'corrupt');
     fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(path.join(dir, 'jupyterhub.jupyterhub.json'), '{not json');
-    assert.throws(() => loadHubSecrets({ ...opts, env: { HUB_SECRETS_DIR: dir } }), /not valid JSON[\s\S]*restore it from your backup/);
+    const file = path.join(dir, 'jupyterhub.jupyterhub.json');
+    const refused = (text: string, why: RegExp) => {
+      fs.writeFileSync(file, text);
+      assert.throws(() => loadHubSecrets({ ...opts, env: { HUB_SECRETS_DIR: dir } }), why);
+      assert.equal(fs.readFileSync(file, 'utf8'), text, 'the store is left as it was');
+    };
+    refused('{not json', /not valid JSON: unexpected character at line 1, column 2[\s\S]*restore it from your backup/);
+    // Valid JSON that is no store: overwriting it would replace every secret.
+    for (const text of ['null', '[]', '"x"', '42']) refused(text, /does not hold a JSON object[\s\S]*restore it from your backup/);
+    // Two values for one key: which one is "the" cookie secret is a guess; refuse like a YAML reader.
+    refused(`{"cookieSecret": "${'a'.repeat(64)}",\n "cookieSecret": "${'b'.repeat(64)}"}`, /has "cookieSecret" twice \(a JSON reader would silently keep the last one\) at line 2, column 2/);
+    refused(`{"cookieSecret": "${'a'.repeat(63)}"}`, /malformed "cookieSecret" \(expected 64 hex characters\)[\s\S]*rotate cookieSecret/);
+  });
+
+  it('a malformed value can be rotated away, as the message says, keeping the other secrets', () => {
+    const dir = path.join(work, 'malformed');
+    const env3 = { HUB_SECRETS_DIR: dir };
+    const first = loadHubSecrets({ ...opts, env: env3 });
+    const file = storeFile(dir, 'jupyterhub', 'jupyterhub');
+    const data = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, string>;
+    fs.writeFileSync(file, JSON.stringify({ ...data, cryptKeeperKey: 'not-hex' }));
+    assert.throws(() => loadHubSecrets({ ...opts, env: env3 }), /npm run secrets -- rotate cryptKeeperKey/);
+    rotateSecret({ ...opts, env: env3, name: 'cryptKeeperKey' });
+    const again = loadHubSecrets({ ...opts, env: env3 });
+    assert.match(again.cryptKeeperKey, /^[0-9a-f]{64}$/);
+    assert.deepEqual([again.proxySecretToken, again.cookieSecret], [first.proxySecretToken, first.cookieSecret]);
+  });
+
+  it('a store that is a folder, or a folder that is a file: refused, nothing generated', () => {
+    const dir = path.join(work, 'shapes');
+    fs.mkdirSync(path.join(dir, 'jupyterhub.jupyterhub.json'), { recursive: true });
+    assert.throws(() => loadHubSecrets({ ...opts, env: { HUB_SECRETS_DIR: dir } }), /jupyterhub\.jupyterhub\.json is a folder, not a file/);
+    const notDir = path.join(work, 'a-file');
+    fs.writeFileSync(notDir, 'x');
+    assert.throws(() => loadHubSecrets({ ...opts, env: { HUB_SECRETS_DIR: notDir } }), /secret store folder .*a-file is not a folder \(a file is in the way\)/);
+    assert.equal(fs.readFileSync(notDir, 'utf8'), 'x');
+  });
+
+  it('npm run secrets and synth on a corrupt store: exit 1, the file and the fix named, no part of any secret shown', () => {
+    const dir = path.join(work, 'corrupt-cli');
+    fs.mkdirSync(dir, { recursive: true });
+    const env2 = synthEnv(dir, { HUB_CONFIG: writeConfig(dir, baseConfig()) });
+    const file = storeFile(env2.HUB_SECRETS_DIR!, 'jupyterhub', 'jupyterhub');
+    const secret = 'c0ffee5ecret'.repeat(5).slice(0, 64);
+    // The issue's case: JSON.parse's message quoted the text around the error ("...c0ffee5e"...).
+    const corrupt = [
+      `{"proxySecretToken": "${secret}" x}`, // an unexpected character right after a secret
+      `{"proxySecretToken": "${secret}`, // cut short inside a secret
+      `{"proxySecretToken": "${secret.slice(0, 30)}\n${secret.slice(30)}"}`, // a line break inside a secret
+    ];
+    for (const text of corrupt) {
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, text);
+      for (const [script, args] of [['src/tools/secrets-cli.ts', ['status']], ['src/tools/secrets-cli.ts', ['rotate', 'cookieSecret']], ['src/main.ts', []]] as const) {
+        const r = runTs(script, [...args], env2);
+        const what = `${script} ${args.join(' ')} on ${JSON.stringify(text.slice(0, 30))}`;
+        assert.equal(r.status, 1, `${what}: exit code\n${r.stderr}`);
+        assert.match(r.stderr, /^The secret store .*jupyterhub\.jupyterhub\.json is not valid JSON: .* at line \d+, column \d+\.\n/, what);
+        assert.match(r.stderr, /Fix: restore it from your backup .* or move it aside \(`mv .*jupyterhub\.jupyterhub\.json .*\.broken`\)/, what);
+        assert.doesNotMatch(r.stderr, /internal error|^\s+at /m, what);
+        assertNoPartOf(secret, r.stdout + r.stderr);
+      }
+      assert.equal(fs.readFileSync(file, 'utf8'), text, 'the corrupt store is kept for recovery');
+    }
   });
 
   it('reads the Auth0 client secret from the store folder when the env var is unset', () => {
@@ -58,7 +128,9 @@ describe('secret store', () => {
     const r = runTs('src/tools/secrets-cli.ts', ['rotate', 'cookieSecret'], env2);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /every user is logged out/);
-    assert.ok(!r.stdout.includes(fs.readFileSync(storeFile(env2.HUB_SECRETS_DIR!, 'jupyterhub', 'jupyterhub'), 'utf8').slice(20, 60)));
+    const store = JSON.parse(fs.readFileSync(storeFile(env2.HUB_SECRETS_DIR!, 'jupyterhub', 'jupyterhub'), 'utf8')) as Record<string, string>;
+    assert.deepEqual(Object.keys(store).sort(), ['cookieSecret', 'cryptKeeperKey', 'proxySecretToken']);
+    for (const v of Object.values(store)) assertNoPartOf(v, r.stdout + r.stderr);
     synthesize({ env: env2 });
     const after = readObjects(path.join(dir, 'dist'));
     const sum = (objs: typeof before) => (find(objs, 'Deployment', 'hub')!.object as any).spec.template.metadata.annotations['checksum/secret'];

@@ -92,13 +92,14 @@ describe('default config (src/config.ts)', () => {
 
   it('configures Auth0 with a derived callback and the client secret only in a Secret', () => {
     const values = chartValuesFrom(r.objects);
-    assert.equal(values.hub.config.JupyterHub.authenticator_class, 'auth0');
+    // An Auth0OAuthenticator subclass defined in extraConfig (test/hub-runtime.test.ts runs it).
+    assert.match(values.hub.extraConfig['10-auth0-authenticator'], /^c\.JupyterHub\.authenticator_class = MicroK8sAuth0Authenticator$/m);
     const a = values.hub.config.Auth0OAuthenticator;
     assert.equal(a.oauth_callback_url, 'https://hub.example.org/hub/oauth_callback');
     assert.equal(a.auth0_domain, 'my-team.eu.auth0.com');
     assert.deepEqual(a.scope, ['openid', 'email']);
     assert.equal(a.allow_all, false);
-    assert.deepEqual(a.admin_users, ['admin@example.org']);
+    assert.deepEqual(values.hub.loadRoles['hub-admin'].users, ['admin@example.org'], 'admins: a role list, not admin_users');
     assert.equal(a.client_secret, undefined);
     assert.deepEqual(values.hub.extraEnv.OAUTH_CLIENT_SECRET, { valueFrom: { secretKeyRef: { name: 'auth0-client', key: 'client-secret' } } });
     const secret = find(r.objects, 'Secret', 'auth0-client')!;
@@ -163,7 +164,7 @@ describe('full example (examples/full.yaml)', () => {
     assert.equal(values.singleuser.storage.capacity, '20Gi');
     assert.equal(values.hub.db.pvc.storage, '2Gi');
     assert.deepEqual(values.singleuser.cpu, { guarantee: 1, limit: 4 });
-    assert.deepEqual(values.singleuser.memory, { guarantee: '2G', limit: '8G' });
+    assert.deepEqual(values.singleuser.memory, { guarantee: 2e9, limit: 8e9 }, 'bytes, as KubeSpawner reads them');
     assert.deepEqual(values.cull, { ...values.cull, enabled: true, timeout: 7200 });
     assert.deepEqual(values.hub.config.Auth0OAuthenticator.scope, ['openid', 'email', 'profile']);
     const allow = find(objects, 'ConfigMap', 'auth0-allowlist')!.object as any;
@@ -275,15 +276,17 @@ describe('data-move guard', () => {
     const env = { ...r.env, HUB_CONFIG: writeConfig(r.dir, moved, 'moved.yaml') };
     assert.throws(() => synthesize({ env }), /hostDirectory: \/srv\/jupyterhub -> \/mnt\/other[\s\S]*HUB_ALLOW_DATA_MOVE=1/);
     assert.deepEqual(snapshot(r.dist), before);
-    synthesize({ env: { ...env, HUB_ALLOW_DATA_MOVE: '1' } });
+    // pvDir is a StorageClass parameter, which the API server will not update: that needs its own go-ahead.
+    assert.throws(() => synthesize({ env: { ...env, HUB_ALLOW_DATA_MOVE: '1' } }), /parameters\.pvDir: "\/srv\/jupyterhub" -> "\/mnt\/other"[\s\S]*HUB_ALLOW_STORAGE_CLASS_CHANGE=1/);
+    synthesize({ env: { ...env, HUB_ALLOW_DATA_MOVE: '1', HUB_ALLOW_STORAGE_CLASS_CHANGE: '1' } });
     const sc = find(readObjects(r.dist), 'StorageClass', 'jupyterhub-hostpath')!.object as any;
     assert.equal(sc.parameters.pvDir, '/mnt/other');
   });
 
-  it('refuses a change of storage class name', () => {
+  it('refuses a change of storage class name: the hub database claim cannot change class', () => {
     const r = synthCase('move-sc', baseConfig());
     const moved = { ...baseConfig(), storage: { storageClassName: 'other-class' } };
-    assert.throws(() => synthesize({ env: { ...r.env, HUB_CONFIG: writeConfig(r.dir, moved, 'moved.yaml') } }), /storageClassName: jupyterhub-hostpath -> other-class/);
+    assert.throws(() => synthesize({ env: { ...r.env, HUB_CONFIG: writeConfig(r.dir, moved, 'moved.yaml') } }), /hub-db-dir:\n {4}spec\.storageClassName: "jupyterhub-hostpath" -> "other-class"/);
   });
 });
 

@@ -88,7 +88,7 @@ export interface ProfileFit {
 
 function fitOnNode(n: NodeCapacity, p: ResolvedProfile) {
   const byCpu = Math.floor(n.cpu / p.cpuGuarantee + 1e-9);
-  const byMemory = Math.floor(n.memory / parseQuantity(p.memoryGuarantee)! + 1e-9);
+  const byMemory = Math.floor(n.memory / p.memoryGuaranteeBytes + 1e-9);
   const byGpu = p.gpus > 0 ? Math.floor(n.gpus / p.gpus) : Infinity;
   return { byCpu, byMemory, byGpu, users: Math.min(byCpu, byMemory, byGpu) };
 }
@@ -109,10 +109,10 @@ export function profileFits(c: HubConfig): ProfileFit[] {
 export function packUsers(nodes: readonly NodeCapacity[], demands: readonly ResolvedProfile[]): { perNode: Map<string, number>; unplaced: number } {
   const left = nodes.map((n) => ({ ...n }));
   const perNode = new Map(nodes.map((n) => [n.node, 0]));
-  const sorted = [...demands].sort((a, b) => b.gpus - a.gpus || parseQuantity(b.memoryGuarantee)! - parseQuantity(a.memoryGuarantee)! || b.cpuGuarantee - a.cpuGuarantee);
+  const sorted = [...demands].sort((a, b) => b.gpus - a.gpus || b.memoryGuaranteeBytes - a.memoryGuaranteeBytes || b.cpuGuarantee - a.cpuGuarantee);
   let unplaced = 0;
   for (const d of sorted) {
-    const mem = parseQuantity(d.memoryGuarantee)!;
+    const mem = d.memoryGuaranteeBytes;
     const target = left.find((n) => n.cpu + 1e-9 >= d.cpuGuarantee && n.memory >= mem && n.gpus >= d.gpus);
     if (!target) {
       unplaced++;
@@ -173,7 +173,7 @@ export function capacityPlan(c: HubConfig): CapacityPlan {
   for (const f of fits) {
     const p = f.profile;
     if (p.cpuLimit > biggestCpu) warnings.push(`profile ${p.slug}: CPU limit ${p.cpuLimit} is more than the largest node has (${biggestCpu} cores).`);
-    if (parseQuantity(p.memoryLimit)! > biggestMem) warnings.push(`profile ${p.slug}: memory limit ${p.memoryLimit} is more than the largest node has (${formatBytes(biggestMem)}).`);
+    if (p.memoryLimitBytes > biggestMem) warnings.push(`profile ${p.slug}: memory limit ${p.memoryLimit} is more than the largest node has (${formatBytes(biggestMem)}).`);
     if (f.fit === 0) warnings.push(`profile ${p.slug}: not even one server fits (guarantees ${p.cpuGuarantee} CPU, ${p.memoryGuarantee}${p.gpus ? `, ${p.gpus} GPU` : ''}).`);
   }
   if (!limit || packing.unplaced > 0) {
@@ -213,6 +213,7 @@ export function renderPlan(p: CapacityPlan, c: HubConfig): string {
     const x = f.profile;
     out.push(`| ${x.slug}${x.default ? ' (default)' : ''} | ${n1(x.cpuGuarantee)} / ${n1(x.cpuLimit)} | ${x.memoryGuarantee} / ${x.memoryLimit} | ${x.gpus} | ${f.byCpu} | ${f.byMemory} | ${inf(f.byGpu)} | ${f.fit} |`);
   }
+  out.push('', 'Memory in Kubernetes units (1G = 10^9 bytes, 1Gi = 2^30 bytes): user pods request exactly these bytes (KubeSpawner is given whole bytes).');
   if (c.cluster.nodes.length > 1) {
     out.push('', `Placing ${p.activeServerLimit} default-profile servers node by node (first fit, largest first):`, '');
     for (const [node, users] of p.packing.perNode) out.push(`  ${node}: ${users}`);

@@ -1,10 +1,10 @@
-import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
+import { KubeConfigMap } from '../../imports/k8s';
 
 export interface DeploymentRecordProps {
   readonly namespace: string;
   /** Facts whose change moves or orphans user data (storage class, host directory, ...). */
-  readonly facts: Record<string, string>;
+  readonly facts: Readonly<Record<string, string>>;
 }
 
 export const DEPLOYMENT_RECORD_NAME = 'microk8s-jupyterhub-state';
@@ -17,9 +17,7 @@ export const DEPLOYMENT_RECORD_NAME = 'microk8s-jupyterhub-state';
 export class DeploymentRecord extends Construct {
   constructor(scope: Construct, id: string, props: DeploymentRecordProps) {
     super(scope, id);
-    new ApiObject(this, 'Resource', {
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
+    new KubeConfigMap(this, 'Resource', {
       metadata: { name: DEPLOYMENT_RECORD_NAME, namespace: props.namespace },
       data: { ...props.facts },
     });

@@ -4,8 +4,8 @@ import { Construct } from 'constructs';
 export interface HostpathStorageClassProps {
   /** Host directory the MicroK8s hostpath provisioner creates volumes in (`parameters.pvDir`). */
   readonly hostDirectory: string;
-  /** StorageClass name. @default "jupyterhub-hostpath" */
-  readonly name?: string;
+  /** StorageClass name. */
+  readonly name: string;
   /**
    * What happens to a volume's data when its PVC is deleted. `Retain` keeps a user's home
    * directory on disk after an accidental PVC delete. @default "Retain"
@@ -23,8 +23,10 @@ export interface HostpathStorageClassProps {
  * A StorageClass for MicroK8s's `microk8s.io/hostpath` provisioner that places volumes under a
  * chosen directory (a dedicated disk), instead of the addon's default
  * `/var/snap/microk8s/common/default-storage`. Needs the hostpath-storage addon of MicroK8s 1.25
- * or newer (provisioner image cdkbot/hostpath-provisioner 1.4+), which reads `pvDir`; older
- * MicroK8s ignore it: use `HostpathProvisionerPatch` there.
+ * or newer (provisioner image cdkbot/hostpath-provisioner 1.4.2 on 1.25-1.28, 1.5.0 on 1.29-1.33,
+ * 1.6.0 on 1.34-1.35): `pvDir` is read from 1.4.0 and handled right from 1.4.1 (1.4.0 had kubelet
+ * create the directory as root 0755). Older provisioners ignore it: use `HostpathProvisionerPatch`.
+ * Each volume is the directory `<pvDir>/<namespace>-<pvc name>-<pv name>`.
  *
  * `WaitForFirstConsumer` makes the volume land on the node the pod is scheduled to.
  */
@@ -36,7 +38,7 @@ export class HostpathStorageClass extends Construct {
     if (!props.hostDirectory.startsWith('/')) {
       throw new Error(`HostpathStorageClass: hostDirectory must be absolute, got ${JSON.stringify(props.hostDirectory)}`);
     }
-    this.name = props.name ?? 'jupyterhub-hostpath';
+    this.name = props.name;
     new ApiObject(this, 'Resource', {
       apiVersion: 'storage.k8s.io/v1',
       kind: 'StorageClass',

@@ -1,5 +1,5 @@
-import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
+import { KubeNamespace } from '../../imports/k8s';
 
 export interface HubNamespaceProps {
   /** Namespace name. @default "jupyterhub" */
@@ -16,10 +16,6 @@ export class HubNamespace extends Construct {
   constructor(scope: Construct, id: string, props: HubNamespaceProps = {}) {
     super(scope, id);
     this.name = props.name ?? 'jupyterhub';
-    new ApiObject(this, 'Resource', {
-      apiVersion: 'v1',
-      kind: 'Namespace',
-      metadata: { name: this.name },
-    });
+    new KubeNamespace(this, 'Resource', { metadata: { name: this.name } });
   }
 }

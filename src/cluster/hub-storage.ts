@@ -1,13 +1,14 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import type { HubConfig } from '../config/schema';
+import { NOTEBOOK_GID, type HubConfig } from '../config/schema';
 import { CephfsStorageClass } from './cephfs-storage-class';
 import { HostpathProvisionerPatch } from './hostpath-provisioner-patch';
 import { HostpathStorageClass } from './hostpath-storage-class';
 import { MayastorStorageClass } from './mayastor-storage-class';
+import { NfsAddonStorageClass } from './nfs-addon-storage-class';
 import { NfsStorageClass } from './nfs-storage-class';
 import { SharedDataClaim } from './shared-data-claim';
-import { storageClassNameFor, supportsReadWriteMany, usedBackends } from './storage-backends';
+import { dataLocation, mayastorReplicas, storageClassNameFor, supportsReadWriteMany, usedBackends } from './storage-backends';
 
 export interface HubStorageProps {
   readonly config: HubConfig;
@@ -18,8 +19,8 @@ export interface HubStorageProps {
 }
 
 /**
- * Every place user data lives: one StorageClass per backend in use (all Retain), the patch for
- * older MicroK8s's hostpath provisioner, and the claims for shared data on a backend.
+ * Every place user data lives: one StorageClass per backend in use (all Retain by default), the
+ * patch for older MicroK8s's hostpath provisioner, and the claims for shared data on a backend.
  */
 export class HubStorage extends Construct {
   /** StorageClass of user homes. */
@@ -30,6 +31,11 @@ export class HubStorage extends Construct {
   readonly sharedDataClaims: { datasets?: string; teamFolder?: string } = {};
   /** Whether anything lives on hostpath volumes. */
   readonly usesHostpath: boolean;
+  /**
+   * Where homes and the hub database live, for the deployment record: the data-move guard
+   * compares these (never class names, which may change without moving anything).
+   */
+  readonly dataFacts: Readonly<Record<string, string>>;
 
   constructor(scope: Construct, id: string, props: HubStorageProps) {
     super(scope, id);
@@ -39,7 +45,7 @@ export class HubStorage extends Construct {
     this.usesHostpath = backends.has('hostpath');
     if (this.usesHostpath) {
       new HostpathStorageClass(this, 'Hostpath', {
-        name: c.storage.storageClassName,
+        name: storageClassNameFor(c, 'hostpath'),
         hostDirectory: c.storage.hostDirectory,
         reclaimPolicy,
         usePvDirParameter: c.storage.method === 'storageClass',
@@ -49,11 +55,14 @@ export class HubStorage extends Construct {
       }
     }
     if (backends.has('nfs')) {
-      if (!c.storage.nfs) throw new Error('HubStorage: the nfs backend is used but storage.nfs is not set');
-      new NfsStorageClass(this, 'Nfs', { ...c.storage.nfs, name: storageClassNameFor(c, 'nfs'), reclaimPolicy });
+      const nfs = c.storage.nfs;
+      if (!nfs) throw new Error('HubStorage: the nfs backend is used but storage.nfs is not set');
+      const name = storageClassNameFor(c, 'nfs');
+      if (nfs.setup === 'csi-driver-nfs') new NfsStorageClass(this, 'Nfs', { ...nfs, name, reclaimPolicy });
+      else new NfsAddonStorageClass(this, 'NfsAddon', { name, gid: NOTEBOOK_GID, mountOptions: nfs.mountOptions, reclaimPolicy });
     }
     if (backends.has('mayastor')) {
-      new MayastorStorageClass(this, 'Mayastor', { replicas: c.storage.mayastor?.replicas, name: storageClassNameFor(c, 'mayastor'), reclaimPolicy });
+      new MayastorStorageClass(this, 'Mayastor', { replicas: mayastorReplicas(c), nodes: c.cluster.nodes.length, name: storageClassNameFor(c, 'mayastor'), reclaimPolicy });
     }
     if (backends.has('cephfs')) {
       new CephfsStorageClass(this, 'Cephfs', { ...(c.storage.cephfs ?? {}), name: storageClassNameFor(c, 'cephfs'), reclaimPolicy });
@@ -71,5 +80,10 @@ export class HubStorage extends Construct {
     }
     this.homesClass = storageClassNameFor(c, c.storage.homes);
     this.hubDatabaseClass = storageClassNameFor(c, c.storage.hubDatabase);
+    this.dataFacts = {
+      homes: dataLocation(c, c.storage.homes),
+      hubDatabase: c.hubDatabase.type === 'sqlite' ? dataLocation(c, c.storage.hubDatabase) : 'postgres',
+      ...(this.usesHostpath ? { hostDirectory: c.storage.hostDirectory, storageMethod: c.storage.method } : {}),
+    };
   }
 }

@@ -1,17 +1,40 @@
-/** Which StorageClass and access mode each storage backend gives. Pure. */
+/** Which StorageClass, access mode and MicroK8s addon each storage backend gives. Pure. */
+import { createHash } from 'node:crypto';
 import type { HubConfig, StorageBackend } from '../config/schema';
 
-export function storageClassNameFor(c: HubConfig, backend: StorageBackend): string {
+/** The namespace and release of the hub that older versions of this program were limited to. */
+const LEGACY = 'jupyterhub';
+
+/**
+ * The default StorageClass name of a backend for the hub in `namespace` with helm release
+ * `release`. StorageClasses are cluster-wide, so two hubs on one cluster must not share one:
+ * the name carries both, plus a short hash of the pair, because "a-b" + "c" and "a" + "b-c" would
+ * otherwise read the same. The hub in namespace "jupyterhub" with release "jupyterhub" (the
+ * defaults) keeps the name earlier versions gave it ("jupyterhub-hostpath", ...), so its existing
+ * claims keep their class; no other hub can get that name, since every other one ends in a hash.
+ */
+export function defaultStorageClassName(namespace: string, release: string, backend: StorageBackend): string {
+  if (namespace === LEGACY && release === LEGACY) return `jupyterhub-${backend}`;
+  const hash = createHash('sha256').update(`${namespace}/${release}`).digest('hex').slice(0, 6);
+  return `${namespace}-${release}-${backend}-${hash}`;
+}
+
+/** The configured StorageClass name of a backend, if the user set one. */
+export function configuredStorageClassName(c: HubConfig, backend: StorageBackend): string | undefined {
   switch (backend) {
     case 'hostpath':
       return c.storage.storageClassName;
     case 'nfs':
-      return 'jupyterhub-nfs';
+      return c.storage.nfs?.storageClassName;
     case 'mayastor':
-      return 'jupyterhub-mayastor';
+      return c.storage.mayastor?.storageClassName;
     case 'cephfs':
-      return 'jupyterhub-cephfs';
+      return c.storage.cephfs?.storageClassName;
   }
+}
+
+export function storageClassNameFor(c: HubConfig, backend: StorageBackend): string {
+  return configuredStorageClassName(c, backend) ?? defaultStorageClassName(c.namespace, c.releaseName, backend);
 }
 
 /** Backends whose volumes several nodes can mount at once. */
@@ -27,10 +50,52 @@ export function usedBackends(c: HubConfig): Set<StorageBackend> {
   return used;
 }
 
-/** The MicroK8s addon each backend needs (for doctor and the README). */
-export const BACKEND_ADDON: Record<StorageBackend, string> = {
-  hostpath: 'hostpath-storage',
-  nfs: 'nfs',
-  mayastor: 'mayastor',
-  cephfs: 'rook-ceph',
-};
+/**
+ * Mayastor replicas: as configured, else one per node up to 3. The `mayastor` addon creates
+ * one pool per node and a volume needs a pool per replica, so more replicas than nodes would
+ * leave every volume Pending (the config refuses that).
+ */
+export function mayastorReplicas(c: HubConfig): number {
+  return c.storage.mayastor?.replicas ?? Math.min(3, c.cluster.nodes.length);
+}
+
+/**
+ * The MicroK8s addon a backend needs, or undefined when it is not an addon (csi-driver-nfs is
+ * installed with Helm; doctor checks its CSIDriver instead).
+ */
+export function backendAddon(c: HubConfig, backend: StorageBackend): string | undefined {
+  switch (backend) {
+    case 'hostpath':
+      return 'hostpath-storage';
+    case 'nfs':
+      return c.storage.nfs?.setup === 'microk8s-addon' ? 'nfs' : undefined;
+    case 'mayastor':
+      return 'mayastor';
+    case 'cephfs':
+      // Both setups run the addon's Rook operator; the external one is imported with
+      // `microk8s connect-external-ceph` on top of it.
+      return 'rook-ceph';
+  }
+}
+
+/**
+ * Where a backend keeps its data, in words that change only when the data would be somewhere
+ * else (the data-move guard compares them). Not the class name: that may change on its own.
+ */
+export function dataLocation(c: HubConfig, backend: StorageBackend): string {
+  switch (backend) {
+    case 'hostpath':
+      return `hostpath ${c.storage.hostDirectory}${c.storage.pinHostpathToNode ? ` on node ${c.storage.pinHostpathToNode}` : ''}`;
+    case 'nfs': {
+      const n = c.storage.nfs;
+      if (!n) return 'nfs';
+      return n.setup === 'csi-driver-nfs' ? `nfs ${n.server}:${n.share}` : 'nfs in the MicroK8s nfs addon';
+    }
+    case 'mayastor':
+      return 'mayastor';
+    case 'cephfs': {
+      const f = c.storage.cephfs;
+      return f ? `cephfs ${f.fsName} of cluster ${f.clusterID}` : 'cephfs';
+    }
+  }
+}

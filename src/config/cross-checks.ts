@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import { z } from 'zod';
 import { ConfigIssue, show, showValue } from './errors';
-import { hubIpProblem, parseAddressPool } from './network';
+import { hubIpProblem, parseAddressPool, publicPoolProblem, unusableIpProblem, unusablePoolProblem } from './network';
 import { parseQuantity } from './quantity';
 import { Auth0Schema, ClusterSchema, GpuSchema, HubConfigSchema, PRESET_RESOURCES, LoadBalancerSchema, SharedDataSchema, StorageSchema, UserResourcesSchema } from './schema';
 
@@ -79,8 +79,15 @@ function runCrossChecks(input: unknown): ConfigIssue[] {
   const out: ConfigIssue[] = [];
 
   const lb = fields(LoadBalancerSchema, input, 'loadBalancer');
-  if (lb.addressPool !== undefined && lb.hubIP !== undefined) {
-    const pool = parseAddressPool(lb.addressPool)!;
+  const pool = lb.addressPool !== undefined ? parseAddressPool(lb.addressPool) : undefined;
+  const poolProblem = pool && (unusablePoolProblem(pool) ?? (lb.allowPublicAddresses === true ? undefined : publicPoolProblem(pool)));
+  if (poolProblem) out.push({ path: 'loadBalancer.addressPool', value: show(lb.addressPool), ...poolProblem });
+  const hubAsPool = lb.hubIP !== undefined ? parseAddressPool(`${lb.hubIP}/32`) : undefined;
+  const ipProblem = lb.hubIP !== undefined
+    ? unusableIpProblem(lb.hubIP) ?? (hubAsPool && lb.allowPublicAddresses !== true ? publicPoolProblem(hubAsPool)?.message : undefined)
+    : undefined;
+  if (ipProblem) out.push({ path: 'loadBalancer.hubIP', value: show(lb.hubIP), message: ipProblem, fix: 'pick a free address of the LAN inside loadBalancer.addressPool' });
+  if (pool && !poolProblem && !ipProblem && lb.hubIP !== undefined) {
     const problem = hubIpProblem(lb.hubIP, pool);
     if (problem) {
       out.push({
@@ -272,7 +279,19 @@ function profileChecks(input: unknown, res: Partial<z.output<typeof UserResource
 
 /** Names the chart or this program already gives to objects of the same kind. */
 export const RESERVED_SECRET_NAMES = ['hub', 'singleuser', 'image-pull-secret', 'proxy-manual-tls', 'proxy-public-tls-acme', 'auth0-client', 'hub-db-password'];
-export const RESERVED_STORAGE_CLASS_NAMES = ['jupyterhub-nfs', 'jupyterhub-mayastor', 'jupyterhub-cephfs', 'microk8s-hostpath'];
+/**
+ * StorageClasses the MicroK8s addons create themselves: ours must not replace them (addons
+ * hostpath-storage, nfs, mayastor, rook-ceph's connect-external-ceph).
+ */
+export const ADDON_STORAGE_CLASS_NAMES: Readonly<Record<string, string>> = {
+  'microk8s-hostpath': 'the hostpath-storage addon',
+  nfs: 'the nfs addon',
+  'mayastor-1': 'the mayastor addon',
+  'mayastor-2': 'the mayastor addon',
+  'mayastor-3': 'the mayastor addon',
+  cephfs: 'microk8s connect-external-ceph',
+  'ceph-rbd': 'microk8s connect-external-ceph',
+};
 
 function clusterChecks(input: unknown): ConfigIssue[] {
   const out: ConfigIssue[] = [];
@@ -281,14 +300,24 @@ function clusterChecks(input: unknown): ConfigIssue[] {
     out.push({ path: 'tls.secretName', value: show(tls.secretName), message: 'is the name of another Secret of the hub; one would replace the other', fix: 'use a name such as "jupyterhub-tls"' });
   }
   const storageNames = whole(StorageSchema.default({}), input, 'storage');
-  if (storageNames && RESERVED_STORAGE_CLASS_NAMES.includes(storageNames.storageClassName)) {
-    out.push({
-      path: 'storage.storageClassName', value: show(storageNames.storageClassName),
-      message: storageNames.storageClassName === 'microk8s-hostpath'
-        ? "is the hostpath-storage addon's own class; ours would replace it (and its Delete reclaim policy)"
-        : 'is the name of the StorageClass of another storage backend',
-      fix: 'use a name such as "jupyterhub-hostpath"',
-    });
+  if (storageNames) {
+    const named: [string, string | undefined][] = [
+      ['storage.storageClassName', storageNames.storageClassName],
+      ['storage.nfs.storageClassName', storageNames.nfs?.storageClassName],
+      ['storage.mayastor.storageClassName', storageNames.mayastor?.storageClassName],
+      ['storage.cephfs.storageClassName', storageNames.cephfs?.storageClassName],
+    ];
+    const seen = new Map<string, string>();
+    for (const [field, name] of named) {
+      if (name === undefined) continue;
+      const addon = ADDON_STORAGE_CLASS_NAMES[name];
+      if (addon) {
+        out.push({ path: field, value: show(name), message: `is the StorageClass of ${addon}; ours would replace it`, fix: 'use a name of your own, or leave it out for the default' });
+      } else if (seen.has(name)) {
+        out.push({ path: field, value: show(name), message: `is also ${seen.get(name)}: one StorageClass cannot serve two backends`, fix: 'give each backend its own class name, or leave them out for the defaults' });
+      }
+      seen.set(name, field);
+    }
   }
   const cluster = whole(ClusterSchema.default({}), input, 'cluster');
   if (cluster) {
@@ -307,6 +336,13 @@ function clusterChecks(input: unknown): ConfigIssue[] {
   const shared = whole(SharedDataSchema.default({}), input, 'sharedData');
   if (shared?.datasets && shared.teamFolder && shared.datasetsMountPath === shared.teamFolderMountPath) {
     out.push({ path: 'sharedData.teamFolderMountPath', value: show(shared.teamFolderMountPath), message: 'is the same as sharedData.datasetsMountPath', fix: 'mount them at different paths' });
+  }
+  // A host folder mounted into every user's server: the same places are off limits as for homes
+  // (/proc or /sys of the node in every notebook would expose the host).
+  for (const key of ['datasets', 'teamFolder'] as const) {
+    const src = shared?.[key];
+    const problem = src?.type === 'hostPath' ? storageDirectoryProblem(src.path) : undefined;
+    if (src?.type === 'hostPath' && problem) out.push({ path: `sharedData.${key}.path`, value: show(src.path), ...problem });
   }
   out.push(...multiNodeStorageChecks(input, cluster, shared));
   return out;
@@ -367,10 +403,21 @@ function multiNodeStorageChecks(
       });
     }
   }
-  for (const b of ['nfs'] as const) {
-    if (backendsUsed.has(b) && !storage.nfs) {
-      out.push({ path: 'storage.nfs', message: 'is required: a volume uses the nfs backend', fix: 'add storage.nfs: {server: "nfs.example.org", share: "/export/jupyterhub"}' });
-    }
+  if (backendsUsed.has('nfs') && !storage.nfs) {
+    out.push({
+      path: 'storage.nfs', message: 'is required: a volume uses the nfs backend',
+      fix: 'add storage.nfs: {setup: csi-driver-nfs, server: "nfs.example.org", share: "/export/jupyterhub"} for an existing NFS server, or {setup: microk8s-addon} for `microk8s enable nfs`',
+    });
+  }
+  // The mayastor addon makes one pool per node, and a volume needs a pool for each replica
+  // (VERSIONS.md; openebs/mayastor-control-plane v2.0.0 places each replica on its own pool).
+  const replicas = storage.mayastor?.replicas;
+  if (backendsUsed.has('mayastor') && replicas !== undefined && replicas > n) {
+    out.push({
+      path: 'storage.mayastor.replicas', value: String(replicas),
+      message: `is more than the ${n} node${n === 1 ? '' : 's'} in cluster.nodes: the mayastor addon makes one pool per node and each replica needs its own, so every volume would stay Pending`,
+      fix: `set at most ${n}, or list the other nodes in cluster.nodes`,
+    });
   }
   return out;
 }

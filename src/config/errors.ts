@@ -1,5 +1,5 @@
-import { z } from 'zod';
 import { UserError } from '../util/errors';
+import { ConfigSchema, objectKeysAt, SchemaIssue, toSchemaIssues } from './zod-adapter';
 
 /** One problem in the user's configuration, ready to print. */
 export interface ConfigIssue {
@@ -139,67 +139,33 @@ export function closestKey(key: string, known: readonly string[]): string | unde
   return best !== undefined && bestD <= Math.max(2, Math.floor(key.length / 3)) ? best : undefined;
 }
 
-interface KnownKeys {
-  /** Keys allowed here. */
-  readonly keys: string[];
-  /** For a discriminated union (tls): the other variants' keys, with the variant that has them. */
-  readonly elsewhere: ReadonlyMap<string, string>;
-  /** The discriminator's path, e.g. `tls.mode`, and the value the user gave it. */
-  readonly discriminator?: string;
-  readonly chosen?: unknown;
-}
-
-/** Object keys the schema knows at a path (for "did you mean"). */
-function knownKeysAt(schema: z.ZodTypeAny, path: readonly (string | number)[], input: unknown): KnownKeys {
-  const none: KnownKeys = { keys: [], elsewhere: new Map() };
-  let s: z.ZodTypeAny | undefined = schema;
-  const unwrap = (t: z.ZodTypeAny): z.ZodTypeAny => {
-    for (;;) {
-      if (t instanceof z.ZodDefault) t = t._def.innerType;
-      else if (t instanceof z.ZodOptional || t instanceof z.ZodNullable) t = t.unwrap();
-      else if (t instanceof z.ZodEffects) t = t.innerType();
-      else return t;
-    }
-  };
-  for (const p of path) {
-    if (!s) return none;
-    s = unwrap(s);
-    if (s instanceof z.ZodObject) s = (s.shape as Record<string, z.ZodTypeAny>)[String(p)];
-    else if (s instanceof z.ZodArray) s = s.element;
-    else return none;
-  }
-  if (!s) return none;
-  s = unwrap(s);
-  if (s instanceof z.ZodObject) return { keys: Object.keys(s.shape), elsewhere: new Map() };
-  if (s instanceof z.ZodDiscriminatedUnion) {
-    // Keys of the variant the user chose (by its discriminator), not of every variant.
-    const disc = s.discriminator as string;
-    const chosen = getAt(input, [...path, disc]);
-    const options = s.options as z.ZodObject<z.ZodRawShape>[];
-    const selected = options.find((o) => (o.shape[disc] as z.ZodLiteral<unknown>).value === chosen);
-    if (!selected) return { keys: [...new Set(options.flatMap((o) => Object.keys(o.shape)))], elsewhere: new Map() };
-    const keys = Object.keys(selected.shape);
-    const elsewhere = new Map<string, string>();
-    for (const o of options) {
-      if (o === selected) continue;
-      for (const k of Object.keys(o.shape)) {
-        if (!keys.includes(k) && !elsewhere.has(k)) elsewhere.set(k, String((o.shape[disc] as z.ZodLiteral<unknown>).value));
-      }
-    }
-    return { keys, elsewhere, discriminator: formatPath([...path, disc]), chosen };
-  }
-  return none;
-}
-
 const MISPLACED_SECRET_FIX =
   'secrets never go in the config file: export AUTH0_CLIENT_SECRET or write it to .secrets/auth0-client-secret (see README, "How secrets flow")';
 
 /** Turns zod's issues into ConfigIssues with values, fixes and typo suggestions. */
-export function fromZodError(err: z.ZodError, input: unknown, schema: z.ZodTypeAny): ConfigIssue[] {
+export function fromZodError(err: Parameters<typeof toSchemaIssues>[0], input: unknown, schema: ConfigSchema): ConfigIssue[] {
+  return fromSchemaIssues(toSchemaIssues(err), input, schema);
+}
+
+/** Our wording of a length or size limit that the schema did not word itself. */
+function limitMessage(kind: 'too-small' | 'too-big', n: number, of: string): string {
+  const unit = of === 'array' ? 'entries' : of === 'string' ? 'characters' : '';
+  if (kind === 'too-big') return `must be at most ${n} ${unit}`.trimEnd();
+  if (n === 1 && unit) return of === 'array' ? 'must list at least one entry' : 'must not be empty';
+  return `must be at least ${n} ${unit}`.trimEnd();
+}
+
+function typeName(value: unknown): string {
+  return value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value;
+}
+
+/** ConfigIssues for schema issues: the schema's own messages as they are, zod's generic ones in our words. */
+export function fromSchemaIssues(issues: readonly SchemaIssue[], input: unknown, schema: ConfigSchema): ConfigIssue[] {
   const out: ConfigIssue[] = [];
-  for (const issue of err.issues) {
-    if (issue.code === z.ZodIssueCode.unrecognized_keys) {
-      const known = knownKeysAt(schema, issue.path, input);
+  for (const issue of issues) {
+    if (issue.kind === 'unknown-keys') {
+      const known = objectKeysAt(schema, issue.path, input);
+      const discriminator = known.discriminator !== undefined ? formatPath([...issue.path, known.discriminator]) : undefined;
       for (const key of issue.keys) {
         const path = [...issue.path, key];
         const shown = showKey(key);
@@ -208,8 +174,8 @@ export function fromZodError(err: z.ZodError, input: unknown, schema: z.ZodTypeA
           out.push({
             path: formatPath(path),
             value: showValue(getAt(input, path), path),
-            message: `is not used with ${known.discriminator} = ${showValue(known.chosen, [])}; it belongs to ${known.discriminator} "${owner}"`,
-            fix: `remove it, or set ${known.discriminator}: ${owner}; keys allowed here: ${known.keys.join(', ')}`,
+            message: `is not used with ${discriminator} = ${showValue(known.chosen, [])}; it belongs to ${discriminator} "${owner}"`,
+            fix: `remove it, or set ${discriminator}: ${owner}; keys allowed here: ${known.keys.join(', ')}`,
           });
           continue;
         }
@@ -230,32 +196,40 @@ export function fromZodError(err: z.ZodError, input: unknown, schema: z.ZodTypeA
       continue;
     }
     const value = getAt(input, issue.path);
-    let message = issue.message;
+    let message: string;
     let fix: string | undefined;
-    if (issue.code === z.ZodIssueCode.invalid_type) {
-      if (issue.received === 'undefined') {
+    switch (issue.kind) {
+      case 'missing':
         message = `is required (expected ${issue.expected})`;
         fix = 'add it; see the config reference in README.md';
-      } else if (/^Expected .*, received /.test(message)) {
-        // zod's default wording; a schema's own message (e.g. memory's) is kept
-        message = `must be ${issue.expected}, not ${issue.received}`;
-      }
-    } else if (issue.code === z.ZodIssueCode.invalid_union_discriminator) {
-      message = `must be one of ${issue.options.map((o) => JSON.stringify(o)).join(', ')}`;
-    } else if ((issue.code === z.ZodIssueCode.too_small || issue.code === z.ZodIssueCode.too_big) && /^(String|Array|Number) must/.test(message)) {
-      // zod's defaults ("String must contain at least 1 character(s)") in our style
-      const n = Number(issue.code === z.ZodIssueCode.too_small ? issue.minimum : issue.maximum);
-      const unit = issue.type === 'array' ? 'entries' : issue.type === 'string' ? 'characters' : '';
-      message = issue.code === z.ZodIssueCode.too_small
-        ? n === 1 && unit ? (issue.type === 'array' ? 'must list at least one entry' : 'must not be empty') : `must be at least ${n} ${unit}`.trimEnd()
-        : `must be at most ${n} ${unit}`.trimEnd();
-    } else if (issue.code === z.ZodIssueCode.invalid_union && message === 'Invalid input') {
-      message = `has the wrong type (${value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value})`;
-      fix = 'see the config reference in README.md for what this field takes';
-    } else if (issue.code === z.ZodIssueCode.invalid_enum_value) {
-      message = `must be one of ${issue.options.map((o) => JSON.stringify(o)).join(', ')}`;
-      const guess = typeof value === 'string' ? closestKey(value, issue.options.map(String)) : undefined;
-      if (guess) fix = `did you mean "${guess}"?`;
+        break;
+      case 'wrong-type':
+        message = issue.ownMessage ?? `must be ${issue.expected}, not ${issue.received}`;
+        break;
+      case 'no-variant':
+        // A schema's own errorMap text (not zod's "Invalid discriminator value...") says how to fix it.
+        if (issue.ownMessage) fix = issue.ownMessage;
+        message = `${value === undefined ? 'is required: ' : 'must be '}one of ${issue.options.map((o) => JSON.stringify(o)).join(', ')}`;
+        break;
+      case 'not-one-of':
+        message = `must be one of ${issue.options.map((o) => JSON.stringify(o)).join(', ')}`;
+        {
+          const guess = typeof value === 'string' ? closestKey(value, issue.options.map(String)) : undefined;
+          if (guess) fix = `did you mean "${guess}"?`;
+        }
+        break;
+      case 'too-small':
+      case 'too-big':
+        // zod's generic wording ("String must contain at least 1 character(s)") in our style
+        message = issue.ownMessage ?? limitMessage(issue.kind, issue.limit, issue.of);
+        break;
+      case 'no-form-matches':
+        message = issue.ownMessage ?? `has the wrong type (${typeName(value)})`;
+        if (!issue.ownMessage) fix = 'see the config reference in README.md for what this field takes';
+        break;
+      case 'other':
+        message = issue.message;
+        break;
     }
     out.push({ path: formatPath(issue.path), value: showValue(value, issue.path), message, fix });
   }

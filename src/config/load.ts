@@ -1,10 +1,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as yaml from 'js-yaml';
-import { ConfigError, ConfigIssue, fromZodError, show } from './errors';
+import { ConfigError, ConfigIssue, formatPath, fromZodError, show } from './errors';
 import { crossChecks } from './cross-checks';
 import { HubConfig, HubConfigSchema } from './schema';
 import { PROJECT_ROOT } from '../util/project-root';
+import { formatPosition, parseStrictJson } from '../util/strict-json';
 
 export interface LoadedConfig {
   readonly config: HubConfig;
@@ -65,17 +66,7 @@ export function readConfigFile(file: string): unknown {
   }
   text = text.replace(/^\uFEFF/, ''); // a byte-order mark from some Windows editors
   const isJson = /\.json$/i.test(file);
-  let data: unknown;
-  try {
-    data = isJson ? JSON.parse(text) : yaml.load(text, { filename: shown, schema: yaml.CORE_SCHEMA });
-  } catch (err) {
-    // Never err.message: V8's JSON messages and js-yaml's snippet quote the file's text, which
-    // may hold a secret pasted in the wrong place. Only the reason and the position are shown.
-    const reason = err instanceof yaml.YAMLException
-      ? `${err.reason} at line ${err.mark.line + 1}, column ${err.mark.column + 1}`
-      : jsonErrorReason(text, err);
-    throw new ConfigError(shown, [{ path: '(file)', message: `is not valid ${isJson ? 'JSON' : 'YAML'}: ${reason}` }]);
-  }
+  const data = isJson ? readJsonConfig(text, shown) : readYamlConfig(text, shown);
   if (data === undefined || data === null) {
     throw new ConfigError(shown, [{
       path: '(file)',
@@ -86,48 +77,34 @@ export function readConfigFile(file: string): unknown {
   return data;
 }
 
-/** "unexpected character at line 3, column 7" for a JSON.parse failure, without quoting the text. */
-function jsonErrorReason(text: string, err: unknown): string {
-  const raw = err instanceof Error ? err.message : String(err);
-  const pos = jsonErrorOffset(text);
-  if (pos === undefined || pos >= text.length) return 'unexpected end of file (a missing "}", "]" or quote?)';
-  // V8's grammar messages ("Expected ',' or '}' after property value") quote only JSON syntax;
-  // "Unexpected token 'x', ...text..." quotes the file, so it becomes a plain "unexpected character".
-  const grammar = /^(Expected|Unterminated|Bad (control|escaped|Unicode)|Exponent part|Unexpected non-whitespace)/.test(raw);
-  const what = grammar
-    ? raw.replace(/\s*(in JSON )?at position[\s\S]*$/, '').replace(/^./, (c) => c.toLowerCase())
-    : 'unexpected character';
-  const before = text.slice(0, pos);
-  const line = before.split('\n').length;
-  const column = pos - before.lastIndexOf('\n');
-  return `${what} at line ${line}, column ${column}`;
+function readYamlConfig(text: string, shown: string): unknown {
+  try {
+    return yaml.load(text, { filename: shown, schema: yaml.CORE_SCHEMA });
+  } catch (err) {
+    // Never err.message: js-yaml's snippet quotes the file's text, which may hold a secret
+    // pasted in the wrong place. Only the reason and the position are shown.
+    const reason = err instanceof yaml.YAMLException
+      ? `${err.reason} at line ${err.mark.line + 1}, column ${err.mark.column + 1}`
+      : 'unreadable';
+    throw new ConfigError(shown, [{ path: '(file)', message: `is not valid YAML: ${reason}` }]);
+  }
 }
 
 /**
- * Offset of the first character JSON.parse rejects (the shortest prefix that fails for a reason
- * other than ending early), or undefined when the text only ends too early.
+ * JSON with the same strictness as YAML: a key written twice is refused (JSON.parse would keep
+ * the last one silently, so a second "domain" would win without a word).
  */
-function jsonErrorOffset(text: string): number | undefined {
-  const failsHere = (n: number): boolean => {
-    try {
-      JSON.parse(text.slice(0, n));
-      return false;
-    } catch (e) {
-      const m = e instanceof Error ? e.message : '';
-      if (/end of JSON input/i.test(m)) return false;
-      const at = /at position (\d+)/.exec(m);
-      return !(at && Number(at[1]) >= n); // an error at the very end is "ended early"
+function readJsonConfig(text: string, shown: string): unknown {
+  const r = parseStrictJson(text);
+  if (r.ok) return r.value;
+  const issues: ConfigIssue[] = r.problems.map((p) => (p.path && p.first
+    ? {
+      path: formatPath(p.path),
+      message: `is written twice, at ${formatPosition(p.first)} and at ${formatPosition(p)}; a JSON reader silently keeps the last one`,
+      fix: 'keep one of them (YAML configs refuse duplicate keys the same way)',
     }
-  };
-  if (!failsHere(text.length)) return undefined;
-  let lo = 0;
-  let hi = text.length; // failsHere(hi) holds
-  while (lo + 1 < hi) {
-    const mid = Math.floor((lo + hi) / 2);
-    if (failsHere(mid)) hi = mid;
-    else lo = mid;
-  }
-  return hi - 1;
+    : { path: '(file)', message: `is not valid JSON: ${p.reason} at ${formatPosition(p)}` }));
+  throw new ConfigError(shown, issues);
 }
 
 /**

@@ -90,3 +90,78 @@ export function hubIpProblem(ip: string, pool: AddressPool): string | undefined 
   }
   return undefined;
 }
+
+/** An IPv4 block with a role that decides whether MetalLB can hand its addresses to the hub. */
+interface SpecialBlock {
+  readonly cidr: string;
+  /** Why no Service can use it (refused), or undefined for the LAN ranges (fine). */
+  readonly refused?: string;
+}
+
+/**
+ * IANA's special-purpose registry (RFC 6890), as far as it matters for a LAN LoadBalancer IP.
+ * Private (RFC 1918) and shared (RFC 6598, "CGNAT", used by some LANs and by VPNs such as
+ * Tailscale) space is what a LAN uses; the refused blocks can never reach a Service.
+ */
+const SPECIAL_BLOCKS: readonly SpecialBlock[] = [
+  { cidr: '0.0.0.0/8', refused: 'is unspecified address space ("this network", RFC 1122): 0.0.0.0 means "any address", and no machine can be reached at these' },
+  { cidr: '127.0.0.0/8', refused: 'is loopback (RFC 1122): every machine answers these itself, so no other machine could reach the hub' },
+  { cidr: '224.0.0.0/4', refused: 'is multicast (RFC 5771): these name groups of receivers, not one machine, and a Service cannot have one' },
+  { cidr: '240.0.0.0/4', refused: 'is reserved space (RFC 1112) or the broadcast address 255.255.255.255: no network assigns these' },
+  { cidr: '169.254.0.0/16', refused: 'is link-local (RFC 3927): machines give themselves these when DHCP fails, routers do not forward them, and 169.254.169.254 is the cloud metadata service' },
+  { cidr: '192.0.2.0/24', refused: 'is reserved for documentation (RFC 5737): no network uses it; was it copied from an example?' },
+  { cidr: '198.51.100.0/24', refused: 'is reserved for documentation (RFC 5737): no network uses it; was it copied from an example?' },
+  { cidr: '203.0.113.0/24', refused: 'is reserved for documentation (RFC 5737): no network uses it; was it copied from an example?' },
+  { cidr: '198.18.0.0/15', refused: 'is reserved for network benchmarks (RFC 2544), not for a LAN' },
+  { cidr: '10.0.0.0/8' },
+  { cidr: '172.16.0.0/12' },
+  { cidr: '192.168.0.0/16' },
+  { cidr: '100.64.0.0/10' },
+];
+
+const blocks = SPECIAL_BLOCKS.map((b) => ({ ...b, range: parseAddressPool(b.cidr)! }));
+
+/** A LAN needs a handful of addresses for the hub; more than a /16 is a typo or the whole internet. */
+export const MAX_POOL_ADDRESSES = 65_536;
+
+const LAN_FIX = 'use a few free addresses of the LAN the machine is on, outside the range its router hands out by DHCP, e.g. "192.168.1.240-192.168.1.250"';
+
+/**
+ * Why MetalLB could never give the hub an address from `pool` (unspecified, loopback, multicast,
+ * reserved, link-local, documentation space, or wider than a /16), with the fix; undefined when usable.
+ * Public space is judged separately (publicPoolProblem): it is right on a few LANs.
+ */
+export function unusablePoolProblem(pool: AddressPool): { message: string; fix: string } | undefined {
+  for (const b of blocks) {
+    if (b.refused && pool.first <= b.range.last && pool.last >= b.range.first) {
+      const whole = pool.first >= b.range.first && pool.last <= b.range.last;
+      return { message: `${whole ? '' : `includes ${b.cidr}, which `}${b.refused}`, fix: LAN_FIX };
+    }
+  }
+  const size = pool.last - pool.first + 1;
+  if (size > MAX_POOL_ADDRESSES) {
+    return {
+      message: `holds ${size.toLocaleString('en-US')} addresses, more than a /16 (65,536): MetalLB would claim addresses far beyond any LAN, which belong to other machines or networks`,
+      fix: `${LAN_FIX}; the hub needs one`,
+    };
+  }
+  return undefined;
+}
+
+/** Why `ip` can never be a LoadBalancer IP (as unusablePoolProblem), or undefined. */
+export function unusableIpProblem(ip: string): string | undefined {
+  const n = ipv4ToInt(ip);
+  if (n === undefined) return undefined;
+  return blocks.find((b) => b.refused && n >= b.range.first && n <= b.range.last)?.refused;
+}
+
+/** The problem with a pool outside private and shared space, unless the user said it is theirs. */
+export function publicPoolProblem(pool: AddressPool): { message: string; fix: string } | undefined {
+  const lan = blocks.some((b) => !b.refused && pool.first >= b.range.first && pool.last <= b.range.last);
+  if (lan) return undefined;
+  return {
+    message: 'is public address space (not 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 or 100.64.0.0/10): MetalLB announces the hub\'s address on the machine\'s LAN, ' +
+      'which works only when this public block is assigned to that LAN; otherwise the hub is unreachable and MetalLB answers for somebody else\'s address',
+    fix: `${LAN_FIX}; if this public block really is your LAN's (some university and company networks), set loadBalancer.allowPublicAddresses: true`,
+  };
+}

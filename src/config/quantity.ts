@@ -26,3 +26,19 @@ export function formatBytes(bytes: number): string {
   }
   return `${v.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
 }
+
+/**
+ * A memory quantity ("4Gi", "512Mi", "1G") as the whole number of bytes a user pod requests.
+ *
+ * KubeSpawner's `mem_limit`/`mem_guarantee` are JupyterHub `ByteSpecification` traits
+ * (jupyterhub 4.0.2 jupyterhub/traitlets.py): they take an integer (bytes) or a number with one of
+ * K, M, G, T, which count in powers of 1024 ("1G" = 2^30), and refuse "Gi" or "Mi". Handing them
+ * this integer makes every pod request exactly the bytes the Kubernetes quantity means, and the
+ * capacity plan uses the same function, so both count the same bytes. Fractions of a byte round up,
+ * as Kubernetes rounds memory quantities.
+ */
+export function memoryBytes(quantity: string): number {
+  const v = parseQuantity(quantity);
+  if (v === undefined || !(v > 0)) throw new Error(`not a memory quantity: ${JSON.stringify(quantity)}`);
+  return Math.ceil(v - 1e-6);
+}

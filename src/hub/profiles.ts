@@ -5,7 +5,7 @@
  * z2jh's continuous image puller finds and pre-pulls it.
  */
 import { HubConfig, PRESET_RESOURCES, ProfileConfig } from '../config/schema';
-import { parseQuantity } from '../config/quantity';
+import { memoryBytes, parseQuantity } from '../config/quantity';
 
 /** A profile with every field decided. */
 export interface ResolvedProfile {
@@ -19,6 +19,10 @@ export interface ResolvedProfile {
   readonly cpuLimit: number;
   readonly memoryGuarantee: string;
   readonly memoryLimit: string;
+  /** `memoryGuarantee` in bytes: what the pod requests and what the capacity plan counts. */
+  readonly memoryGuaranteeBytes: number;
+  /** `memoryLimit` in bytes: the pod's limit. */
+  readonly memoryLimitBytes: number;
   readonly gpus: number;
 }
 
@@ -90,6 +94,8 @@ export function resolveProfiles(c: HubConfig): ResolvedProfile[] {
     const image = p.image ?? preset?.image(c);
     const slug = p.name ?? preset?.name;
     if (!image || !slug) throw new Error(`profiles[${i}]: needs a preset or a name and an image`);
+    const memoryGuarantee = p.memoryGuarantee ?? preset?.resources?.memoryGuarantee ?? c.resources.memoryGuarantee;
+    const memoryLimit = p.memoryLimit ?? preset?.resources?.memoryLimit ?? c.resources.memoryLimit;
     return {
       slug,
       displayName: p.displayName ?? preset?.displayName ?? slug,
@@ -98,8 +104,10 @@ export function resolveProfiles(c: HubConfig): ResolvedProfile[] {
       default: anyDefault ? p.default === true : i === 0,
       cpuGuarantee: cores(p.cpuGuarantee ?? preset?.resources?.cpuGuarantee ?? c.resources.cpuGuarantee),
       cpuLimit: cores(p.cpuLimit ?? preset?.resources?.cpuLimit ?? c.resources.cpuLimit),
-      memoryGuarantee: p.memoryGuarantee ?? preset?.resources?.memoryGuarantee ?? c.resources.memoryGuarantee,
-      memoryLimit: p.memoryLimit ?? preset?.resources?.memoryLimit ?? c.resources.memoryLimit,
+      memoryGuarantee,
+      memoryLimit,
+      memoryGuaranteeBytes: memoryBytes(memoryGuarantee),
+      memoryLimitBytes: memoryBytes(memoryLimit),
       gpus: p.gpus ?? preset?.gpus?.(c) ?? 0,
     };
   });
@@ -115,8 +123,9 @@ export function profileList(profiles: readonly ResolvedProfile[], opts: { multiN
       image: p.image,
       cpu_guarantee: p.cpuGuarantee,
       cpu_limit: p.cpuLimit,
-      mem_guarantee: p.memoryGuarantee,
-      mem_limit: p.memoryLimit,
+      // Bytes, not "4Gi": KubeSpawner's ByteSpecification refuses Kubernetes suffixes (see memoryBytes).
+      mem_guarantee: p.memoryGuaranteeBytes,
+      mem_limit: p.memoryLimitBytes,
     };
     if (p.gpus > 0) {
       override.extra_resource_limits = { 'nvidia.com/gpu': String(p.gpus) };

@@ -47,13 +47,15 @@ function isMap(v: unknown): v is Record<string, unknown> {
 
 /**
  * Helm's coalescing of user values over chart defaults: maps merge key by key, anything else
- * replaces, and a null removes the default. Helm validates the schema against this result.
+ * replaces, and a null removes the default (a null for a key the defaults lack stays null).
+ * Helm validates the schema against this result. (helm v3.17.2 pkg/chartutil/coalesce.go;
+ * test/coalesce-values.test.ts compares with the helm binary.)
  */
 export function coalesceValues(defaults: unknown, overrides: unknown): unknown {
   if (!isMap(defaults) || !isMap(overrides)) return overrides === undefined ? defaults : overrides;
   const out: Record<string, unknown> = { ...defaults };
   for (const [k, v] of Object.entries(overrides)) {
-    if (v === null) delete out[k];
+    if (v === null && k in defaults) delete out[k];
     else out[k] = k in defaults ? coalesceValues(defaults[k], v) : v;
   }
   return out;

@@ -4,10 +4,11 @@
  * reader finds where a value comes from in one hop.
  */
 import type { HubConfig } from '../config/schema';
-import { parseQuantity } from '../config/quantity';
+import { memoryBytes, parseQuantity } from '../config/quantity';
 import type { HubSecrets } from '../secret-store/store';
 import { activeServerLimit, SYSTEM_RESOURCES } from '../cluster/capacity';
-import { profileList, resolveProfiles } from './profiles';
+import { imageString, profileList, ResolvedProfile, resolveProfiles } from './profiles';
+import { RESTART_ANNOTATIONS } from './restart-annotations';
 
 export interface HubValuesInputs {
   readonly config: HubConfig;
@@ -31,6 +32,12 @@ export interface HubValuesInputs {
     readonly extraConfig: Record<string, string>;
     readonly annotations: Record<string, string>;
   };
+  /** From Auth0Authenticator: z2jh `hub.loadRoles` (the admin role). */
+  readonly loadRoles?: Record<string, Record<string, unknown>>;
+  /** Hub pod annotations from constructs whose secrets the hub reads at start (database password). */
+  readonly hubPodAnnotations?: Record<string, string>;
+  /** Proxy pod annotations (the TLS certificate fingerprint). */
+  readonly proxyPodAnnotations?: Record<string, string>;
   /** Name of the kubernetes.io/tls Secret when tls.mode is "secret". */
   readonly tlsSecretName?: string;
   readonly secrets: Pick<HubSecrets, 'proxySecretToken' | 'cookieSecret' | 'cryptKeeperKey'>;
@@ -99,36 +106,86 @@ export function placement(c: HubConfig): { hub?: Record<string, string>; users?:
   return out;
 }
 
-/** The hub's database values: SQLite on a volume, or PostgreSQL with the password from a Secret. */
+/**
+ * The hub's database values: SQLite on a volume, or PostgreSQL with the password from a Secret.
+ * `upgrade`: z2jh 3.1.0 (templates/hub/deployment.yaml) adds `--upgrade-db` to the hub's args for
+ * sqlite-pvc unless told otherwise, but for any other database only when `hub.db.upgrade` is true.
+ * JupyterHub 4.0.2 (dbutil.py `upgrade_if_needed`) then migrates at start, backing up only SQLite
+ * files; without it a newer JupyterHub exits on an old schema. PostgreSQL: hubDatabase.upgradeOnStart.
+ */
 function databaseValues(i: HubValuesInputs): Record<string, unknown> {
   const c = i.config;
-  if (c.hubDatabase.type === 'postgres') return { type: 'postgres', url: c.hubDatabase.url };
+  if (c.hubDatabase.type === 'postgres') return { type: 'postgres', url: c.hubDatabase.url, upgrade: c.hubDatabase.upgradeOnStart };
   return {
     type: 'sqlite-pvc',
     pvc: { storageClassName: i.hubDatabaseStorageClassName ?? i.storageClassName, storage: c.storage.hubDatabaseCapacity, accessModes: ['ReadWriteOnce'] },
   };
 }
 
+/** `name:tag` / `name@sha256:hex` as z2jh's `{name, tag}`, which its puller joins with ":". */
+export function splitImage(image: string): { name: string; tag: string } {
+  const at = image.indexOf('@');
+  if (at >= 0) {
+    // "repo@sha256:hex" -> name "repo@sha256", tag "hex": the chart writes name:tag back.
+    const [algo, hex] = image.slice(at + 1).split(':');
+    return { name: `${image.slice(0, at)}@${algo}`, tag: hex };
+  }
+  const colon = image.lastIndexOf(':');
+  return { name: image.slice(0, colon), tag: image.slice(colon + 1) };
+}
+
+/**
+ * What z2jh's continuous image puller pulls. With `pullProfileListImages` it would pull every
+ * profile image on every user node (z2jh 3.1.0 templates/image-puller/_helpers-daemonset.tpl),
+ * the multi-GB CUDA image too: so profile images go in `extraImages`, without the GPU profiles'
+ * images, which GpuImagePuller pulls on GPU nodes only. The singleuser image is always pulled.
+ */
+export function pullerImages(profiles: readonly ResolvedProfile[], singleuserImage: string): {
+  extraImages: Record<string, { name: string; tag: string }>;
+  gpuImages: string[];
+} {
+  const extraImages: Record<string, { name: string; tag: string }> = {};
+  const seen = new Set([singleuserImage]);
+  const gpuOnly = new Set(profiles.filter((p) => p.gpus > 0).map((p) => p.image));
+  profiles.forEach((p, i) => {
+    if (p.gpus > 0 || seen.has(p.image)) return;
+    seen.add(p.image);
+    // The chart names the init container "image-pull-<key>": at most 63 characters.
+    const key = p.slug.length <= 52 ? p.slug : `${p.slug.slice(0, 45).replace(/-+$/, '')}-p${i}`;
+    extraImages[key] = splitImage(p.image);
+  });
+  // A GPU image that a CPU profile also uses is pulled everywhere anyway.
+  return { extraImages, gpuImages: [...gpuOnly].filter((img) => !seen.has(img)) };
+}
+
 export function buildHubValues(i: HubValuesInputs): Record<string, unknown> {
   const c = i.config;
-  const authConfig = i.authenticatorHubConfig as { JupyterHub?: Record<string, unknown> };
   const multiNode = c.cluster.nodes.length > 1;
   const profiles = resolveProfiles(c);
   const shared = sharedDataVolumes(c, i.sharedDataClaims);
   const where = placement(c);
+  const hubAnnotations = { ...(i.authenticatorHubExtras?.annotations ?? {}), ...(i.hubPodAnnotations ?? {}) };
+  const singleuserImage = imageString(c.notebook.image);
+  const pull = pullerImages(profiles, singleuserImage);
   const pgEnv = c.hubDatabase.type === 'postgres' && i.hubDatabasePasswordSecret
     ? { PGPASSWORD: { valueFrom: { secretKeyRef: { name: i.hubDatabasePasswordSecret, key: 'password' } } } }
     : {};
   return {
     hub: {
+      // No JupyterHub.admin_access: deprecated since JupyterHub 2.0 and without effect on 4.0.2's
+      // scope checks (app.py); what admins may do is the admin role in loadRoles.
+      // null removes the chart's defaults (z2jh 3.1.0 values.yaml): admin_access is a no-op, and
+      // authenticator_class "dummy" is replaced by our class in hub.extraConfig.
       config: {
+        JupyterHub: { admin_access: null, authenticator_class: null },
         ...i.authenticatorHubConfig,
-        JupyterHub: { admin_access: true, ...(authConfig.JupyterHub ?? {}) },
         CryptKeeper: { keys: [i.secrets.cryptKeeperKey] },
       },
       cookieSecret: i.secrets.cookieSecret,
       extraEnv: { ...i.authenticatorExtraEnv, ...pgEnv },
       ...(i.authenticatorHubExtras ? structuredClone(i.authenticatorHubExtras) : {}),
+      ...(hubAnnotations && Object.keys(hubAnnotations).length ? { annotations: hubAnnotations } : {}),
+      ...(i.loadRoles ? { loadRoles: structuredClone(i.loadRoles) } : {}),
       activeServerLimit: activeServerLimit(c),
       resources: structuredClone(SYSTEM_RESOURCES.hub),
       db: databaseValues(i),
@@ -136,6 +193,7 @@ export function buildHubValues(i: HubValuesInputs): Record<string, unknown> {
     },
     proxy: {
       secretToken: i.secrets.proxySecretToken,
+      ...(i.proxyPodAnnotations && Object.keys(i.proxyPodAnnotations).length ? { annotations: { ...i.proxyPodAnnotations } } : {}),
       service: {
         type: 'LoadBalancer',
         annotations: { ...i.serviceAnnotations },
@@ -148,7 +206,8 @@ export function buildHubValues(i: HubValuesInputs): Record<string, unknown> {
       image: { name: c.notebook.image.name, tag: c.notebook.image.tag },
       defaultUrl: c.notebook.defaultUrl,
       cpu: { guarantee: cpuCores(c.resources.cpuGuarantee), limit: cpuCores(c.resources.cpuLimit) },
-      memory: { guarantee: c.resources.memoryGuarantee, limit: c.resources.memoryLimit },
+      // Bytes: KubeSpawner's ByteSpecification refuses "Gi"/"Mi" and reads "G" as 2^30 (see memoryBytes).
+      memory: { guarantee: memoryBytes(c.resources.memoryGuarantee), limit: memoryBytes(c.resources.memoryLimit) },
       storage: {
         type: 'dynamic',
         capacity: c.storage.userCapacity,
@@ -159,10 +218,12 @@ export function buildHubValues(i: HubValuesInputs): Record<string, unknown> {
       ...(where.users ? { nodeSelector: where.users } : {}),
     },
     // kubectl ignores helm.sh/hook annotations: the hook Job would linger and block the next
-    // apply. The continuous puller keeps every profile image warm instead.
+    // apply. The continuous puller keeps every CPU profile image warm instead (see pullerImages).
     prePuller: {
       hook: { enabled: false },
       continuous: { enabled: true },
+      pullProfileListImages: false,
+      ...(Object.keys(pull.extraImages).length ? { extraImages: pull.extraImages } : {}),
       resources: structuredClone(SYSTEM_RESOURCES.imagePuller),
     },
     // One machine: packing users onto nodes, placeholder pods and priorities only cost memory.
@@ -198,6 +259,11 @@ export function redactHubValues(values: Record<string, unknown>): Record<string,
     let cur: Record<string, unknown> | undefined = copy;
     for (const k of p.slice(0, -1)) cur = cur?.[k] as Record<string, unknown> | undefined;
     if (cur && p[p.length - 1] in cur) cur[p[p.length - 1]] = '(secret)';
+  }
+  // Restart fingerprints differ between real and placeholder secrets: not configuration to review.
+  for (const part of ['hub', 'proxy']) {
+    const ann = (copy[part] as { annotations?: Record<string, string> } | undefined)?.annotations;
+    for (const k of Object.values(RESTART_ANNOTATIONS)) if (ann && k in ann) ann[k] = '(fingerprint of a secret)';
   }
   // The schema refuses credentials in hubDatabase.url; keep the committed file safe regardless.
   const db = (copy.hub as { db?: { url?: unknown } } | undefined)?.db;

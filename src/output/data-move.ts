@@ -1,15 +1,21 @@
 /**
  * Guards against a config change that would put user homes or the hub database somewhere else
  * than the existing ones (new volumes land elsewhere; old data looks lost). Compares the
- * DeploymentRecord of the previous dist/ with the new one.
+ * DeploymentRecord of the previous dist/ with the new one: where the data lives (namespace,
+ * backend and its location, host directory), never a StorageClass name, which may change
+ * without moving anything. Also refuses, through ./immutable-changes, what the API server would
+ * refuse to update (StorageClass and PVC fields).
  */
 import * as yaml from 'js-yaml';
 import { DEPLOYMENT_RECORD_NAME } from '../cluster/deployment-record';
 import { UserError } from '../util/errors';
+import { immutableChangeMessage, immutableChanges, previousObjects } from './immutable-changes';
 import { KubeObject } from './kube-object';
 
-// namespace: home PVCs live in it; a new namespace starts with none.
-const DATA_FACTS = ['namespace', 'storageClassName', 'hubDatabaseStorageClassName', 'hostDirectory', 'storageMethod'] as const;
+// namespace: home PVCs live in it; a new namespace starts with none. homes / hubDatabase:
+// backend and location (HubStorage.dataFacts). Records written before these existed hold only
+// namespace and hostDirectory of these; a fact missing from the previous record is not compared.
+const DATA_FACTS = ['namespace', 'homes', 'hubDatabase', 'hostDirectory'] as const;
 
 function recordIn(objects: readonly KubeObject[]): Record<string, string> | undefined {
   const rec = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === DEPLOYMENT_RECORD_NAME);
@@ -39,13 +45,17 @@ export function dataMoves(before: Record<string, string> | undefined, after: Rec
 
 export function checkDataMove(previous: ReadonlyMap<string, string>, next: readonly KubeObject[], env: NodeJS.ProcessEnv): void {
   const moves = dataMoves(previousRecord(previous), recordIn(next));
-  if (moves.length === 0 || env.HUB_ALLOW_DATA_MOVE === '1') return;
-  throw new UserError(
-    'This change moves where user homes and the hub database live:\n' +
-      moves.map((m) => `  ${m}`).join('\n') +
-      '\nExisting volumes stay where they are; new ones would be created in the new place, so users would see empty homes, ' +
-      'and StorageClass parameters cannot be changed in place.\n' +
-      'Fix: move the data first (README: "Moving user data"), then re-run with HUB_ALLOW_DATA_MOVE=1 ' +
-      '(or `npm run synth -- --allow-data-move`). dist/ is unchanged.',
-  );
+  const refused: string[] = [];
+  if (moves.length > 0 && env.HUB_ALLOW_DATA_MOVE !== '1') {
+    refused.push(
+      'This change moves where user homes and the hub database live:\n' +
+        moves.map((m) => `  ${m}`).join('\n') +
+        '\nExisting volumes stay where they are; new ones would be created in the new place, so users would see empty homes.\n' +
+        'Fix: move the data first (README: "Moving user data"), then re-run with HUB_ALLOW_DATA_MOVE=1 ' +
+        '(or `npm run synth -- --allow-data-move`).',
+    );
+  }
+  const immutable = immutableChangeMessage(immutableChanges(previousObjects(previous), next), env);
+  if (immutable) refused.push(immutable);
+  if (refused.length > 0) throw new UserError(`${refused.join('\n\n')}\ndist/ is unchanged.`);
 }

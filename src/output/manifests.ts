@@ -38,7 +38,48 @@ export interface NormalizeOptions {
   readonly placeholders: boolean;
 }
 
+/** Where MetalLB (the MicroK8s addon) watches for pools; the hub adds its own pool there. */
+export const METALLB_NAMESPACE = 'metallb-system';
+/** The only objects the hub puts into METALLB_NAMESPACE: one of each (MetalLbPool). */
+const METALLB_KINDS = ['IPAddressPool', 'L2Advertisement'] as const;
+
+/**
+ * Objects that would land outside what the hub owns: its own namespace, and metallb-system for
+ * exactly one IPAddressPool and one L2Advertisement (ours). A chart renders no other namespace,
+ * so anything else comes from a modified chart (say a privileged Pod in kube-system); applied,
+ * it would change another part of the cluster and carry our labels, so deploy would treat it as
+ * ours. A Namespace object other than the hub's counts too.
+ */
+export function foreignObjects(objects: readonly KubeObject[], namespace: string): string[] {
+  const foreign: string[] = [];
+  const metallb = new Map<string, number>();
+  for (const o of objects) {
+    const ns = o.metadata.namespace;
+    if (o.kind === 'Namespace') {
+      if (o.metadata.name !== namespace) foreign.push(objectId(o));
+    } else if (isClusterScoped(o.kind) || ns === undefined || ns === namespace) {
+      continue;
+    } else if (ns === METALLB_NAMESPACE && o.apiVersion.startsWith('metallb.io/') && (METALLB_KINDS as readonly string[]).includes(o.kind)) {
+      metallb.set(o.kind, (metallb.get(o.kind) ?? 0) + 1);
+      if (metallb.get(o.kind)! > 1) foreign.push(objectId(o));
+    } else {
+      foreign.push(objectId(o));
+    }
+  }
+  return foreign;
+}
+
 export function normalizeObjects(objects: readonly KubeObject[], opts: NormalizeOptions): KubeObject[] {
+  const foreign = foreignObjects(objects, opts.namespace);
+  if (foreign.length > 0) {
+    const shown = foreign.length > 10 ? `${foreign.slice(0, 10).join(', ')} and ${foreign.length - 10} more` : foreign.join(', ');
+    throw new UserError(
+      `Refusing to write dist/: ${foreign.length === 1 ? 'an object lands' : `${foreign.length} objects land`} outside the namespaces this hub owns: ${shown}.\n` +
+        `The hub owns namespace "${opts.namespace}" (and, in ${METALLB_NAMESPACE}, its one IPAddressPool and L2Advertisement); ` +
+        'applying these would change other parts of the cluster, and they would carry this program\'s labels.\n' +
+        'Fix: use the chart as released (`npm run chart:pull` checks its digest); if you changed the chart on purpose, take metadata.namespace out of those templates.',
+    );
+  }
   const hooks: string[] = [];
   const out = objects.map((o) => {
     const metadata = { ...o.metadata };

@@ -3,9 +3,12 @@
  * removed or changed, with a unified diff per changed object. Secret values are never shown:
  * each becomes "(hidden)" or "(hidden, changed)".
  */
+import { structuredPatch } from 'diff';
 import * as yaml from 'js-yaml';
 import { KubeObject, objectId } from './kube-object';
 import { isObjectFile } from './manifests';
+import { UserError } from '../util/errors';
+import { RESTART_ANNOTATIONS } from '../hub/restart-annotations';
 
 export interface ObjectChange {
   readonly id: string;
@@ -18,17 +21,33 @@ export interface DistDiff {
   readonly changed: readonly ObjectChange[];
 }
 
+/**
+ * YAML of a dist/ file; a file that is not YAML cannot be compared (exit code 2). The message
+ * holds the position only: js-yaml's snippet would quote the file, and Secrets files hold secrets.
+ */
+function loadAllYaml(name: string, text: string): unknown[] {
+  try {
+    return yaml.loadAll(text);
+  } catch (err) {
+    const where = err instanceof yaml.YAMLException ? `: ${err.reason} at line ${err.mark.line + 1}, column ${err.mark.column + 1}` : '';
+    throw new UserError(`Cannot compare: ${name} is not valid YAML${where}.\nFix: restore it (git checkout, or synth again), or compare against another folder or ref.`, 2);
+  }
+}
+
 export function parseObjects(files: ReadonlyMap<string, string>): Map<string, KubeObject> {
   const out = new Map<string, KubeObject>();
   for (const [name, text] of [...files].sort(([a], [b]) => a.localeCompare(b))) {
     if (!isObjectFile(name)) {
       // Not Kubernetes objects: compared as one pseudo-object per file.
-      out.set(`file:${name}`, { apiVersion: 'none', kind: 'File', metadata: { name }, content: yaml.load(text) } as KubeObject);
+      out.set(`file:${name}`, { apiVersion: 'none', kind: 'File', metadata: { name }, content: loadAllYaml(name, text)[0] } as KubeObject);
       continue;
     }
-    for (const d of yaml.loadAll(text)) {
+    for (const d of loadAllYaml(name, text)) {
       if (!d || typeof d !== 'object') continue;
       const o = d as KubeObject;
+      if (typeof o.kind !== 'string' || !o.metadata || typeof o.metadata !== 'object' || typeof o.metadata.name !== 'string') {
+        throw new UserError(`Cannot compare: ${name} holds a document that is not a Kubernetes object (no kind or metadata.name).\nFix: restore it (git checkout, or synth again), or compare against another folder or ref.`, 2);
+      }
       out.set(name.startsWith('patches/') ? `patch:${objectId(o)}` : objectId(o), o);
     }
   }
@@ -59,51 +78,35 @@ function lines(o: KubeObject | undefined): string[] {
   return o ? yaml.dump(o, { sortKeys: true, lineWidth: -1, noRefs: true }).trimEnd().split('\n') : [];
 }
 
-/** A unified diff of two line arrays (LCS based), with `context` lines around each change. */
+/**
+ * Beyond this many inserted plus deleted lines, the two versions are shown as a whole replacement:
+ * Myers' algorithm (jsdiff) costs time in proportion to lines x edits, and a diff that large is
+ * read as "everything changed" anyway.
+ */
+const MAX_EDIT_LENGTH = 4000;
+
+/**
+ * A unified diff of two line arrays, with `context` lines around each change (jsdiff's Myers
+ * diff: linear memory, so a 10,000-line allowlist with one change costs next to nothing).
+ * Output: `--- a`, `+++ b`, then `@@ -start,count +start,count @@` hunks.
+ */
 export function unifiedDiff(a: readonly string[], b: readonly string[], labelA: string, labelB: string, context = 3): string {
-  const n = a.length;
-  const m = b.length;
-  const lcs: Uint32Array[] = Array.from({ length: n + 1 }, () => new Uint32Array(m + 1));
-  for (let i = n - 1; i >= 0; i--) {
-    for (let j = m - 1; j >= 0; j--) lcs[i][j] = a[i] === b[j] ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
-  }
-  const ops: { t: ' ' | '-' | '+'; line: string; ai: number; bi: number }[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < n || j < m) {
-    if (i < n && j < m && a[i] === b[j]) ops.push({ t: ' ', line: a[i], ai: i++, bi: j++ });
-    else if (i < n && (j >= m || lcs[i + 1][j] >= lcs[i][j + 1])) ops.push({ t: '-', line: a[i], ai: i++, bi: j });
-    else ops.push({ t: '+', line: b[j], ai: i, bi: j++ });
-  }
+  const text = (lines: readonly string[]) => (lines.length ? `${lines.join('\n')}\n` : '');
+  const patch = structuredPatch(labelA, labelB, text(a), text(b), undefined, undefined, { context, maxEditLength: MAX_EDIT_LENGTH });
+  const hunks = patch?.hunks ?? [{
+    oldStart: a.length ? 1 : 0, oldLines: a.length, newStart: b.length ? 1 : 0, newLines: b.length,
+    lines: [...a.map((l) => `-${l}`), ...b.map((l) => `+${l}`)],
+  }];
   const out = [`--- ${labelA}`, `+++ ${labelB}`];
-  let k = 0;
-  while (k < ops.length) {
-    if (ops[k].t === ' ') {
-      k++;
-      continue;
-    }
-    const start = Math.max(0, k - context);
-    let end = k;
-    // extend the hunk while changes are within 2*context lines of each other
-    for (let last = k; end < ops.length; end++) {
-      if (ops[end].t !== ' ') last = end;
-      else if (end - last > 2 * context) break;
-    }
-    let stop = end;
-    while (stop > k && ops[stop - 1].t === ' ') stop--;
-    stop = Math.min(ops.length, stop + context);
-    const hunk = ops.slice(start, stop);
-    const aCount = hunk.filter((o) => o.t !== '+').length;
-    const bCount = hunk.filter((o) => o.t !== '-').length;
-    out.push(`@@ -${hunk[0].ai + 1},${aCount} +${hunk[0].bi + 1},${bCount} @@`);
-    for (const o of hunk) out.push(`${o.t}${o.line}`);
-    k = stop;
+  for (const h of hunks) {
+    out.push(`@@ -${h.oldStart},${h.oldLines} +${h.newStart},${h.newLines} @@`);
+    for (const line of h.lines) if (!line.startsWith('\\')) out.push(line); // no "\ No newline at end of file"
   }
   return out.join('\n');
 }
 
-/** Pod-template annotations the chart computes from secret values. */
-export const SECRET_CHECKSUMS = ['checksum/secret', 'checksum/auth-token', 'checksum/proxy-secret'];
+/** Pod-template annotations the chart, and we (hub/restart-annotations.ts), compute from secret values. */
+export const SECRET_CHECKSUMS = ['checksum/secret', 'checksum/auth-token', 'checksum/proxy-secret', ...Object.values(RESTART_ANNOTATIONS)];
 
 /** A copy without the secret-derived checksum annotations (they differ between real and placeholder secrets). */
 function maskChecksums(o: KubeObject | undefined): KubeObject | undefined {

@@ -1,6 +1,6 @@
 /**
  * The main job: config -> cdk8s constructs (with a real `helm template` of z2jh) -> checked
- * files -> dist/, swapped in atomically. Anything wrong stops it before dist/ is touched.
+ * files -> dist/, replaced file by file (see write-dist.ts). Anything wrong stops it before dist/ is touched.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -10,15 +10,16 @@ import { ConfigError } from '../config/errors';
 import { loadConfig, LoadedConfig } from '../config/load';
 import { resolveChartSource } from '../hub/chart-source';
 import { resolveHelm } from '../hub/helm-binary';
+import { DEFAULT_HELM_TIMEOUT_SECONDS } from '../hub/helm-template';
 import { PROJECT_ROOT } from '../util/project-root';
 import { HubEnvironment } from '../hub-environment';
-import { HubSecrets, loadHubSecrets } from '../secret-store/store';
+import { HubSecrets, loadHubSecrets, secretsDir } from '../secret-store/store';
 import { checkDataMove } from './data-move';
 import { KubeObject } from './kube-object';
-import { findLeaks } from './leak-check';
+import { findLeaks, leakError, namedSecrets } from './leak-check';
 import { isSecretFile, layoutFiles, normalizeObjects } from './manifests';
 import { clientSideApplyWarnings, formatProblems, validateFiles } from './validate';
-import { readDist, recoverInterruptedSwap, writeDistAtomically } from './write-dist';
+import { checkOutdir, cleanLeftovers, lockOutdir, OutdirLock, readDist, writeDist } from './write-dist';
 import { UserError } from '../util/errors';
 
 export const DEFAULT_OUTDIR = path.join(PROJECT_ROOT, 'dist');
@@ -33,6 +34,8 @@ export interface SynthOptions {
   readonly dryRun?: boolean;
   /** Skip the data-move guard (diff reports moves itself). @default env HUB_ALLOW_DATA_MOVE=1 */
   readonly allowDataMove?: boolean;
+  /** How long to wait for another synth writing the same folder. @default 15 */
+  readonly lockWaitSeconds?: number;
 }
 
 export interface SynthResult {
@@ -60,56 +63,105 @@ function readTls(loaded: LoadedConfig, now?: Date): TlsMaterial | undefined {
   }
 }
 
-function secretValues(secrets: HubSecrets, tls?: TlsMaterial): string[] {
-  const out = [secrets.proxySecretToken, secrets.cookieSecret, secrets.cryptKeeperKey, secrets.auth0ClientSecret];
-  if (secrets.hubDatabasePassword) out.push(secrets.hubDatabasePassword);
-  if (tls) {
-    const body = tls.keyPem.replace(/-----[A-Z ]+-----/g, '').replace(/\s+/g, '');
-    out.push(...body.match(/.{1,64}/g)!.filter((l) => l.length >= 32));
-  }
-  return out;
-}
-
 /** Extra kinds accepted without a schema: env HUB_ALLOW_KINDS="Kind1,group/v1/Kind2". */
 export function allowedKinds(env: NodeJS.ProcessEnv): string[] {
   return (env.HUB_ALLOW_KINDS ?? '').split(',').map((k) => k.trim()).filter(Boolean);
 }
 
-/** Builds dist/ in memory and, unless dryRun, swaps it in. */
-export function synthesize(opts: SynthOptions = {}): SynthResult {
+/** How long helm may run: env HUB_HELM_TIMEOUT_SECONDS. @default 60 */
+export function helmTimeoutSeconds(env: NodeJS.ProcessEnv): number {
+  const raw = env.HUB_HELM_TIMEOUT_SECONDS;
+  if (raw === undefined || raw === '') return DEFAULT_HELM_TIMEOUT_SECONDS;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new UserError(`HUB_HELM_TIMEOUT_SECONDS=${JSON.stringify(raw)} is not a number of seconds greater than 0. Unset it (default ${DEFAULT_HELM_TIMEOUT_SECONDS}) or set e.g. HUB_HELM_TIMEOUT_SECONDS=120.`, 2);
+  return n;
+}
+
+function outdirRules(env: NodeJS.ProcessEnv) {
+  return { defaultOutdir: DEFAULT_OUTDIR, protect: [PROJECT_ROOT, secretsDir(env)] };
+}
+
+/** Everything up to the helm run: config, secrets, and the constructs (the release not rendered yet). */
+interface Prepared {
+  readonly env: NodeJS.ProcessEnv;
+  readonly outdir: string;
+  readonly loaded: LoadedConfig;
+  readonly tls?: TlsMaterial;
+  readonly secrets: HubSecrets;
+  readonly hub: HubEnvironment;
+  readonly helmTimeoutSeconds: number;
+}
+
+function prepare(opts: SynthOptions): Prepared {
   const env = opts.env ?? process.env;
   const outdir = path.resolve(opts.outdir ?? env.HUB_OUTDIR ?? DEFAULT_OUTDIR);
+  // Refuse a folder this program did not write before any work (it is checked again under the lock).
+  if (!opts.dryRun) checkOutdir(outdir, outdirRules(env));
+  const timeout = helmTimeoutSeconds(env);
   const loaded = loadConfig(env);
   const c = loaded.config;
   const tls = readTls(loaded, opts.now);
   const chartSource = resolveChartSource(c.chartVersion, env);
   const helm = resolveHelm(env);
   const secrets = loadHubSecrets({ namespace: c.namespace, release: c.releaseName, env, needDatabasePassword: c.hubDatabase.type === 'postgres' });
-
   const app = new App({ outdir: path.join(outdir, '.unused') });
   const hub = new HubEnvironment(app, 'hub', { config: c, secrets, tls, chartSource, helmExecutable: helm.command });
+  return { env, outdir, loaded, tls, secrets, hub, helmTimeoutSeconds: timeout };
+}
+
+/** Everything after the helm run: checks, then dist/ (unless dryRun). */
+function finish(p: Prepared, opts: SynthOptions): SynthResult {
+  const { env, outdir, loaded, secrets, tls, hub } = p;
+  const c = loaded.config;
   const normalize = (objs: unknown[]) =>
     normalizeObjects(objs as KubeObject[], { namespace: c.namespace, release: c.releaseName, placeholders: secrets.placeholderReasons.length > 0 });
   const apply = normalize(hub.manifests.toJson());
   const patches = hub.patches.toJson() as KubeObject[];
   const files = layoutFiles(apply, patches, hub.jupyterhub.redactedValues);
 
-  const leaks = findLeaks(files, secretValues(secrets, tls));
-  if (leaks.length > 0) {
-    throw new UserError(`Refusing to write dist/: secret values would land in ${leaks.join(', ')}, which are meant to be committed.\nThis is a bug: report it (the message holds no secret).`);
-  }
+  const leaks = findLeaks(files, namedSecrets(secrets, tls));
+  if (leaks.length > 0) throw leakError(leaks, c);
   const problems = validateFiles(files, { allowKinds: allowedKinds(env), microk8sRelease: c.microk8s.release });
   if (problems.length > 0) {
     throw new UserError(`Refusing to write dist/: ${problems.length} object problem(s) found by offline validation:\n${formatProblems(problems)}`);
   }
-  if (!opts.dryRun) recoverInterruptedSwap(outdir);
-  const previous = readDist(outdir);
-  if (!opts.allowDataMove) checkDataMove(previous, apply, env);
+  // One synth at a time from here: reading the previous output (data-move guard) and writing.
+  let lock: OutdirLock | undefined;
   if (!opts.dryRun) {
-    writeDistAtomically(outdir, files);
-    stageForCdk8sCli(outdir, files, env);
+    lock = lockOutdir(outdir, opts.lockWaitSeconds ?? 15);
+  }
+  try {
+    if (!opts.dryRun) {
+      checkOutdir(outdir, outdirRules(env));
+      cleanLeftovers(outdir);
+    }
+    const previous = readDist(outdir);
+    if (!opts.allowDataMove) checkDataMove(previous, apply, env);
+    if (!opts.dryRun) {
+      writeDist(outdir, files);
+      stageForCdk8sCli(outdir, files, env);
+    }
+  } finally {
+    lock?.release();
   }
   return { loaded, files, objects: apply, warnings: [...(tls?.warnings ?? []), ...clientSideApplyWarnings(apply)], placeholderReasons: secrets.placeholderReasons, outdir };
+}
+
+/**
+ * Builds dist/ in memory and, unless dryRun, swaps it in. helm runs to completion before
+ * anything else continues (for tests and `npm run diff`); `synthesizeAsync` is the faster one.
+ */
+export function synthesize(opts: SynthOptions = {}): SynthResult {
+  const p = prepare(opts);
+  p.hub.jupyterhub.renderSync({ timeoutSeconds: p.helmTimeoutSeconds, env: p.env });
+  return finish(p, opts);
+}
+
+/** The same as `synthesize`, with the checks that do not need helm's output done while helm runs. */
+export async function synthesizeAsync(opts: SynthOptions = {}): Promise<SynthResult> {
+  const p = prepare(opts);
+  await p.hub.jupyterhub.render({ timeoutSeconds: p.helmTimeoutSeconds, env: p.env });
+  return finish(p, opts);
 }
 
 /**

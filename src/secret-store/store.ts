@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../util/errors';
+import { formatPosition, parseStrictJson } from '../util/strict-json';
 import { PROJECT_ROOT } from '../util/project-root';
 
 export const GENERATED_SECRET_NAMES = ['proxySecretToken', 'cookieSecret', 'cryptKeeperKey'] as const;
@@ -51,31 +52,58 @@ function isTruthy(v: string | undefined): boolean {
   return !!v && !['0', 'false', 'no', ''].includes(v.toLowerCase());
 }
 
-function readStore(file: string): Partial<Record<GeneratedSecretName, string>> | undefined {
+/**
+ * The store's contents; undefined only when the file does not exist. Anything else (unreadable,
+ * not JSON, not an object, a malformed value) is refused: silently starting over would generate
+ * new secrets and log every user out. Messages name the file and the position, never its text.
+ */
+export function readStore(file: string, opts: { readonly replacing?: GeneratedSecretName } = {}): Partial<Record<GeneratedSecretName, string>> | undefined {
+  const shown = path.relative(process.cwd(), file) || file;
+  const recover = 'Fix: restore it from your backup (users stay logged in), or move it aside ' +
+    `(\`mv ${shown} ${shown}.broken\`) and synth again: new secrets are generated, which logs every user out on the next deploy.`;
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    if (code === 'ENOTDIR') {
+      throw new UserError(`The secret store folder ${path.relative(process.cwd(), path.dirname(file)) || path.dirname(file)} is not a folder (a file is in the way).\nFix: move that file aside, or point HUB_SECRETS_DIR at a folder.`);
+    }
+    const why = code === 'EISDIR' ? 'is a folder, not a file' : code === 'EACCES' || code === 'EPERM' ? 'cannot be read (no permission)' : `cannot be read (${code ?? 'unknown error'})`;
+    throw new UserError(`The secret store ${shown} ${why}.\n${recover}`);
   }
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch {
-    throw new UserError(`The secret store ${file} is not valid JSON.\nFix: restore it from your backup; deleting it generates new secrets, which logs every user out.`);
+  const parsed = parseStrictJson(text);
+  if (!parsed.ok) {
+    const p = parsed.problems[0];
+    // Only our own key names are shown: any other text of the file could be a secret.
+    const key = p.path?.length === 1 && (GENERATED_SECRET_NAMES as readonly (string | number)[]).includes(p.path[0]) ? `"${p.path[0]}"` : 'a key';
+    const what = p.path ? `has ${key} twice (a JSON reader would silently keep the last one)` : `is not valid JSON: ${p.reason}`;
+    throw new UserError(`The secret store ${shown} ${what} at ${formatPosition(p)}.\n${recover}`);
+  }
+  const data = parsed.value;
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+    throw new UserError(`The secret store ${shown} does not hold a JSON object (of proxySecretToken, cookieSecret, cryptKeeperKey).\n${recover}`);
   }
   const out: Partial<Record<GeneratedSecretName, string>> = {};
   for (const k of GENERATED_SECRET_NAMES) {
-    const v = (data as Record<string, unknown>)?.[k];
+    const v = (data as Record<string, unknown>)[k];
     if (typeof v === 'string' && /^[0-9a-f]{64}$/.test(v)) out[k] = v;
-    else if (v !== undefined) throw new UserError(`The secret store ${file} has a malformed "${k}" (expected 64 hex characters).\nFix: rotate it with \`npm run secrets -- rotate ${k}\`.`);
+    else if (v !== undefined && k !== opts.replacing) throw new UserError(`The secret store ${shown} has a malformed "${k}" (expected 64 hex characters).\nFix: rotate it with \`npm run secrets -- rotate ${k}\`.`);
   }
   return out;
 }
 
 /** Writes atomically, mode 0600, in a 0700 folder. */
 export function writeStore(file: string, data: Record<GeneratedSecretName, string>): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  const dir = path.dirname(file);
+  try {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'EEXIST' || code === 'ENOTDIR' ? 'is a file, or lies under one, not a folder' : `cannot be created (${code ?? 'unknown error'})`;
+    throw new UserError(`The secret store folder ${path.relative(process.cwd(), dir) || dir} ${why}.\nFix: move that file aside, or point HUB_SECRETS_DIR at a folder.`);
+  }
   const tmp = `${file}.${process.pid}.tmp`;
   fs.writeFileSync(tmp, `${JSON.stringify(data, null, 2)}\n`, { mode: 0o600 });
   fs.chmodSync(tmp, 0o600);
@@ -149,7 +177,7 @@ export function loadHubSecrets(opts: LoadSecretsOptions): HubSecrets {
 export function rotateSecret(opts: LoadSecretsOptions & { name: GeneratedSecretName }): string {
   const env = opts.env ?? process.env;
   const file = storeFile(secretsDir(env), opts.namespace, opts.release);
-  const stored = readStore(file) ?? {};
+  const stored = readStore(file, { replacing: opts.name }) ?? {};
   const next = Object.fromEntries(GENERATED_SECRET_NAMES.map((k) => [k, stored[k] ?? generateSecret()])) as Record<GeneratedSecretName, string>;
   next[opts.name] = generateSecret();
   writeStore(file, next);

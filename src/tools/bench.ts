@@ -19,7 +19,7 @@ import { resolveChartSource } from '../hub/chart-source';
 import { resolveHelm } from '../hub/helm-binary';
 import { PROJECT_ROOT } from '../util/project-root';
 import { HubEnvironment } from '../hub-environment';
-import { KUBE_VERSION, withPrivateTmpdir } from '../hub/jupyterhub-chart';
+import { KUBE_VERSION } from '../hub/jupyterhub-chart';
 import { loadHubSecrets } from '../secret-store/store';
 import { runCli } from '../util/errors';
 
@@ -32,11 +32,11 @@ interface Sample {
 }
 
 /** Runs a command, returning wall time and (with /usr/bin/time) peak resident memory. */
-function measure(cmd: string[], env: NodeJS.ProcessEnv): Sample {
+function measure(cmd: string[], env: NodeJS.ProcessEnv, input?: string): Sample {
   const rssFile = path.join(os.tmpdir(), `bench-rss-${process.pid}`);
   const argv = TIME ? [TIME, '-f', '%M', '-o', rssFile, ...cmd] : cmd;
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(argv[0], argv.slice(1), { env, cwd: PROJECT_ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const r = spawnSync(argv[0], argv.slice(1), { env, cwd: PROJECT_ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, input });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   if (r.status !== 0) throw new Error(`${cmd.join(' ')} failed:\n${r.stderr}`);
   const rss = TIME && fs.existsSync(rssFile) ? Number(fs.readFileSync(rssFile, 'utf8').trim().split('\n').pop()) : undefined;
@@ -50,20 +50,16 @@ function stats(xs: readonly number[]) {
   return { median: s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2, min: s[0], max: s[s.length - 1] };
 }
 
-/** Writes the values the program would pass to helm (secrets included) to a private file. */
-function writeGeneratedValues(env: NodeJS.ProcessEnv, file: string): { chart: string; release: string; namespace: string } {
+/** The values the program would pass to helm (on its standard input, as synth does). */
+function generatedValues(env: NodeJS.ProcessEnv): { chart: string; release: string; namespace: string; valuesYaml: string } {
   const { config } = loadConfig(env);
   const source = resolveChartSource(config.chartVersion, env);
   if (source.kind === 'repo') throw new Error('bench needs a chart on disk: set Z2JH_CHART');
-  let values: Record<string, unknown> = {};
-  withPrivateTmpdir(() => {
-    const app = new App();
-    const secrets = loadHubSecrets({ namespace: config.namespace, release: config.releaseName, env });
-    const hub = new HubEnvironment(app, 'hub', { config, secrets, chartSource: source, helmExecutable: resolveHelm(env).command });
-    values = hub.jupyterhub.values;
-  });
-  fs.writeFileSync(file, yaml.dump(values), { mode: 0o600 });
-  return { chart: source.path, release: config.releaseName, namespace: config.namespace };
+  const secrets = loadHubSecrets({ namespace: config.namespace, release: config.releaseName, env });
+  // Constructing the environment does not run helm (JupyterHubChart.render does).
+  const hub = new HubEnvironment(new App(), 'hub', { config, secrets, chartSource: source, helmExecutable: resolveHelm(env).command });
+  const valuesYaml = yaml.dump(hub.jupyterhub.values, { noRefs: true, lineWidth: -1, forceQuotes: true });
+  return { chart: source.path, release: config.releaseName, namespace: config.namespace, valuesYaml };
 }
 
 function userConfig(n: number, profiles: number): Record<string, unknown> {
@@ -100,17 +96,17 @@ runCli(() => {
   };
   delete env.HUB_CONFIG;
   const helm = resolveHelm(env).command;
-  const valuesFile = path.join(work, 'values.yaml');
   try {
-    const t = writeGeneratedValues(env, valuesFile);
+    const t = generatedValues(env);
     const cmds: Record<string, string[]> = {
-      'a: helm template': [helm, 'template', t.release, t.chart, '-f', valuesFile, '--namespace', t.namespace, '--kube-version', KUBE_VERSION],
+      'a: helm template': [helm, 'template', t.release, t.chart, '--values', '-', '--namespace', t.namespace, '--kube-version', KUBE_VERSION],
       'b: synth entry (node src/launch.mjs src/main.ts)': ['node', 'src/launch.mjs', 'src/main.ts'],
       'c: npx cdk8s synth': ['npx', 'cdk8s', 'synth'],
     };
     const samples: Record<string, Sample[]> = Object.fromEntries(Object.keys(cmds).map((k) => [k, []]));
-    for (const k of Object.keys(cmds)) measure(cmds[k], env); // warm-up: file cache, npx resolution
-    for (let i = 0; i < runs; i++) for (const k of Object.keys(cmds)) samples[k].push(measure(cmds[k], env));
+    const input = (k: string) => (k === 'a: helm template' ? t.valuesYaml : undefined);
+    for (const k of Object.keys(cmds)) measure(cmds[k], env, input(k)); // warm-up: file cache, npx resolution
+    for (let i = 0; i < runs; i++) for (const k of Object.keys(cmds)) samples[k].push(measure(cmds[k], env, input(k)));
 
     const growth: { users: number; profiles: number; median: number; maxRssKiB?: number }[] = [];
     const grid: [number, number][] = [[10, 0], [100, 0], [1000, 0], [10000, 0], [10, 1], [10, 10], [10, 50], [10000, 50]];

@@ -4,17 +4,18 @@
  * recorded next to the tarball and re-checked by every synth.
  */
 import { createHash } from 'node:crypto';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as yaml from 'js-yaml';
 import { loadConfig } from '../config/load';
 import { cachedChartPath, CHART_NAME, CHARTS_DIR, Z2JH_REPO } from '../hub/chart-source';
 import { resolveHelm } from '../hub/helm-binary';
+import { parseCliArgs } from '../util/cli-args';
+import { orThrow, run } from '../util/command';
 import { runCli, UserError } from '../util/errors';
 
-const execFileAsync = promisify(execFile);
+/** A 200 KB chart over a slow line: generous, but not forever. */
+const HELM_PULL_TIMEOUT_MS = 5 * 60_000;
 
 /** The digest index.yaml lists for a chart version. */
 export function digestFromIndex(indexYaml: string, version: string): string | undefined {
@@ -32,9 +33,8 @@ export async function pullChart(version: string, repo = Z2JH_REPO, chartsDir = C
   if (!expected) throw new UserError(`${repo} has no ${CHART_NAME} ${version}.`);
   fs.mkdirSync(chartsDir, { recursive: true });
   const helm = resolveHelm();
-  await execFileAsync(helm.command, ['pull', CHART_NAME, '--repo', repo, '--version', version, '--destination', chartsDir]).catch((e: { stderr?: string; message: string }) => {
-    throw new UserError(`helm pull failed:\n${e.stderr || e.message}`);
-  });
+  orThrow(await run([helm.command, 'pull', CHART_NAME, '--repo', repo, '--version', version, '--destination', chartsDir], { timeoutMs: HELM_PULL_TIMEOUT_MS }),
+    `Fix: check that this machine reaches ${repo}, or set Z2JH_CHART to a local chart.`);
   const file = cachedChartPath(version, chartsDir);
   const actual = createHash('sha256').update(fs.readFileSync(file)).digest('hex');
   if (actual !== expected) {
@@ -47,7 +47,9 @@ export async function pullChart(version: string, repo = Z2JH_REPO, chartsDir = C
 
 if (require.main === module) {
   runCli(async () => {
-    const version = process.argv[2] ?? loadConfig().config.chartVersion;
+    const { positionals } = parseCliArgs({ usage: 'npm run chart:pull [-- VERSION]   (default: chartVersion from the config)', options: {}, allowPositionals: true });
+    if (positionals.length > 1) throw new UserError(`chart:pull takes at most one VERSION (got ${positionals.length} arguments).\nUsage: npm run chart:pull [-- VERSION]`, 2);
+    const version = positionals[0] ?? loadConfig().config.chartVersion;
     const file = await pullChart(version);
     process.stdout.write(`Cached ${path.relative(process.cwd(), file)} (sha256 verified against the repository index).\n`);
   });

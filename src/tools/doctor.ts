@@ -1,15 +1,19 @@
 /**
  * `npm run doctor`: checks the machine you are about to deploy to and prints a checklist, with a
  * fix for every failure: MicroK8s installed and running, the addons the hub needs, kubectl
- * reaching the API server, a MetalLB pool for the hub IP that MetalLB will accept, a hostpath
- * provisioner that honours `storage.method`, Helm >= 3.5 and the storage directory. Exits 1 when
- * a check failed, 0 otherwise (warnings included).
+ * reaching the API server, a MetalLB pool for the hub IP that MetalLB will accept, and for the
+ * storage backends in use: a hostpath provisioner that honours `storage.method` and the storage
+ * directory (hostpath), the csi-driver-nfs CSIDriver, the CephFilesystem and Rook's CSI secrets;
+ * and Helm >= 3.5 on this machine (synth runs helm here, not in the cluster, so no helm3 addon is
+ * needed). Exits 1 when a check failed, 0 otherwise (warnings included).
  *
  * `runChecks` is pure: every command and file-system look-up goes through a `Probe`, so tests can
  * drive it with recorded outputs. Nothing here reads or prints a secret.
  */
 import { poolNameOf } from '../cluster/metallb-pool';
-import { BACKEND_ADDON, usedBackends } from '../cluster/storage-backends';
+import { CephfsStorageClass } from '../cluster/cephfs-storage-class';
+import { NfsStorageClass } from '../cluster/nfs-storage-class';
+import { backendAddon, usedBackends } from '../cluster/storage-backends';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -81,12 +85,21 @@ export interface Probe {
   directory(dir: string): DirectoryInfo;
 }
 
-/** Addons the hub needs, in the order they are reported. */
-export const REQUIRED_ADDONS = ['dns', 'hostpath-storage', 'metallb', 'helm3'] as const;
+/**
+ * Addons every hub needs, in the order they are reported; storage backends add theirs. No helm3:
+ * helm renders the chart at synth time on the user's machine (`npm run doctor` checks that Helm).
+ */
+export const REQUIRED_ADDONS = ['dns', 'metallb'] as const;
 export const COMMAND_TIMEOUT_MS = 15_000;
-/** MicroK8s 1.25 is the first whose hostpath-storage addon (provisioner image 1.4) reads `pvDir`. */
+/** Addons of canonical/microk8s-community-addons (listed once `microk8s enable community` ran). */
+const COMMUNITY_ADDONS: ReadonlySet<string> = new Set(['nfs']);
+/** MicroK8s 1.25 is the first whose hostpath-storage addon reads `pvDir` (image 1.4.2; VERSIONS.md). */
 export const PVDIR_MIN_MICROK8S: readonly [number, number] = [1, 25];
-export const PVDIR_MIN_PROVISIONER: readonly [number, number] = [1, 4];
+/**
+ * hostpath-provisioner reads `pvDir` from 1.4.0 but gets it right only from 1.4.1 (1.4.0 lets
+ * kubelet create the directory as root 0755): ../shared/reference/microk8s-addons/VERSIONS.md.
+ */
+export const PVDIR_MIN_PROVISIONER: readonly [number, number, number] = [1, 4, 1];
 /** The pool the MicroK8s metallb addon creates from the range given to `microk8s enable metallb:RANGE`. */
 export const ADDON_POOL_NAME = 'default-addresspool';
 const ADDON_DEFAULT_PV_DIR = '/var/snap/microk8s/common/default-storage';
@@ -180,13 +193,17 @@ function parsePoolList(json: string): LivePool[] | undefined {
   });
 }
 
-/** Parses an image reference's tag "1.4.2" / "v1.4.2" into [major, minor]. */
-export function imageTagVersion(image: string): [number, number] | undefined {
-  const m = /:v?(\d+)\.(\d+)[^/:]*$/.exec(image.trim());
-  return m ? [Number(m[1]), Number(m[2])] : undefined;
+/** Parses an image reference's tag "1.4.2" / "v1.4.2" / "1.4" into [major, minor, patch]. */
+export function imageTagVersion(image: string): [number, number, number] | undefined {
+  const m = /:v?(\d+)\.(\d+)(?:\.(\d+))?[^/:]*$/.exec(image.trim());
+  return m ? [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)] : undefined;
 }
 
-const atLeast = (v: readonly number[], min: readonly number[]) => v[0] > min[0] || (v[0] === min[0] && v[1] >= min[1]);
+/** v >= min, comparing as many parts as `min` has. */
+const atLeast = (v: readonly number[], min: readonly number[]) => {
+  for (let i = 0; i < min.length; i++) if ((v[i] ?? 0) !== min[i]) return (v[i] ?? 0) > min[i];
+  return true;
+};
 
 /** First non-empty line of a command's output, without control characters, at most 240 chars. */
 function firstLine(...texts: string[]): string {
@@ -288,8 +305,11 @@ function addonFix(addon: string, config: HubConfig, mk: string): string {
 
 /** The addons this config needs: the base ones plus its storage backends and the gpu addon. */
 export function requiredAddons(config: HubConfig): string[] {
-  const out: string[] = REQUIRED_ADDONS.filter((a) => a !== 'hostpath-storage' || usedBackends(config).has('hostpath'));
-  for (const b of usedBackends(config)) if (!out.includes(BACKEND_ADDON[b])) out.push(BACKEND_ADDON[b]);
+  const out: string[] = [...REQUIRED_ADDONS];
+  for (const b of usedBackends(config)) {
+    const addon = backendAddon(config, b);
+    if (addon && !out.includes(addon)) out.push(addon);
+  }
   if (config.cluster.nodes.some((n) => n.gpus > 0)) out.push('gpu');
   return out;
 }
@@ -303,6 +323,9 @@ function checkAddons(config: HubConfig, status: Microk8sStatus, mk: string): Che
     if (!a && addon === 'hostpath-storage' && status.addons.get('storage')) {
       a = status.addons.get('storage');
       alias = ' (as "storage")';
+    }
+    if (!a && COMMUNITY_ADDONS.has(addon) && status.addons.get('community')?.status !== 'enabled') {
+      return { name, status: 'fail', detail: `not listed: ${addon} is in the community addons repository, which is not enabled`, fix: `${mk} enable community; ${mk} enable ${addon}` } as Check;
     }
     if (!a) {
       return { name, status: 'fail', detail: `this MicroK8s does not offer the ${addon} addon`, fix: 'upgrade MicroK8s: sudo snap refresh microk8s --channel=1.28/stable' } as Check;
@@ -342,6 +365,7 @@ function checkApi(probe: Probe, installed: InstalledResult): { check: Check; rea
 const rangesOverlap = (a: { first: number; last: number }, b: { first: number; last: number }) => a.first <= b.last && b.first <= a.last;
 
 function checkMetalLb(config: HubConfig, probe: Probe, api: boolean, status: Microk8sStatus | undefined): Check {
+  // The pool name dist/ really uses (loadBalancer.poolName, else the hub's namespace).
   const lb = { ...config.loadBalancer, poolName: poolNameOf(config) };
   const name = `MetalLB pool for hub IP ${lb.hubIP}`;
   if (!api) return notChecked(name, 'kubectl reaches the API server');
@@ -414,6 +438,7 @@ function checkMetalLb(config: HubConfig, probe: Probe, api: boolean, status: Mic
 
 function checkProvisioner(config: HubConfig, probe: Probe, installed: InstalledResult, api: boolean): Check {
   const name = 'hostpath provisioner reads pvDir';
+  const want = PVDIR_MIN_PROVISIONER.join('.');
   if (config.storage.method === 'provisionerPatch') {
     return { name, status: 'ok', detail: 'not needed: storage.method provisionerPatch works with every provisioner version' };
   }
@@ -436,16 +461,23 @@ function checkProvisioner(config: HubConfig, probe: Probe, installed: InstalledR
   const tag = image ? imageTagVersion(image) : undefined;
   if (image && tag) {
     if (atLeast(tag, PVDIR_MIN_PROVISIONER)) return { name, status: 'ok', detail: `${image} reads pvDir (storage.method storageClass)` };
-    return { name, status: 'warn', detail: `the addon runs ${image} (older than ${PVDIR_MIN_PROVISIONER.join('.')}): ${consequence}`, fix };
+    if (atLeast(tag, [1, 4, 0])) {
+      return {
+        name, status: 'fail',
+        detail: `the addon runs ${image}: 1.4.0 reads pvDir but handles it wrongly (it has kubelet create ${dir} as root, mode 0755); ${want} or newer is needed`,
+        fix,
+      };
+    }
+    return { name, status: 'fail', detail: `the addon runs ${image} (older than ${want}): ${consequence}`, fix };
   }
   if (v === 'pre-1.25') {
-    return { name, status: 'warn', detail: `MicroK8s older than ${PVDIR_MIN_MICROK8S.join('.')} ships hostpath-provisioner older than ${PVDIR_MIN_PROVISIONER.join('.')}: ${consequence}`, fix };
+    return { name, status: 'fail', detail: `MicroK8s older than ${PVDIR_MIN_MICROK8S.join('.')} ships hostpath-provisioner older than ${want}: ${consequence}`, fix };
   }
   if (v) {
     if (atLeast([v.major, v.minor], PVDIR_MIN_MICROK8S)) {
-      return { name, status: 'ok', detail: `MicroK8s v${v.major}.${v.minor} ships hostpath-provisioner ${PVDIR_MIN_PROVISIONER.join('.')} or newer, which reads pvDir${api ? ' (the addon is not running, so its image was not checked)' : ''}` };
+      return { name, status: 'ok', detail: `MicroK8s v${v.major}.${v.minor} ships hostpath-provisioner ${want} or newer, which reads pvDir${api ? ' (the addon is not running, so its image was not checked)' : ''}` };
     }
-    return { name, status: 'warn', detail: `MicroK8s v${v.major}.${v.minor}.${v.patch} ships hostpath-provisioner older than ${PVDIR_MIN_PROVISIONER.join('.')}: ${consequence}`, fix };
+    return { name, status: 'fail', detail: `MicroK8s v${v.major}.${v.minor}.${v.patch} ships hostpath-provisioner older than ${want}: ${consequence}`, fix };
   }
   return notChecked(name, installed.usable ? 'kubectl reaches the API server' : 'MicroK8s installed');
 }
@@ -491,6 +523,85 @@ function checkStorage(config: HubConfig, probe: Probe): Check {
   return { name, status: 'ok', detail: `a directory, ${who}; ${freeText}` };
 }
 
+/** The Helm line that installs csi-driver-nfs on MicroK8s (its kubelet lives under the snap). */
+export const CSI_DRIVER_NFS_INSTALL = [
+  'helm repo add csi-driver-nfs https://raw.githubusercontent.com/kubernetes-csi/csi-driver-nfs/master/charts',
+  'helm install csi-driver-nfs csi-driver-nfs/csi-driver-nfs --namespace kube-system --version 4.13.4 ' +
+    '--set kubeletDir=/var/snap/microk8s/common/var/lib/kubelet',
+].join('\n');
+
+const notFound = (r: CommandResult) => hasText(r, /\(NotFound\)|not found/);
+const noResourceType = (r: CommandResult) => hasText(r, /doesn't have a resource type/);
+
+/** `kubectl get` by name, as `--output name` (never the object: a Secret's data is not read). */
+function getNames(probe: Probe, args: readonly string[]): CommandResult {
+  return probe.kubectl(['get', ...args, '--output', 'name']);
+}
+
+function checkCsiDriverNfs(probe: Probe, api: boolean): Check {
+  const name = `CSI driver ${NfsStorageClass.PROVISIONER}`;
+  if (!api) return notChecked(name, 'kubectl reaches the API server');
+  const r = getNames(probe, ['csidriver', NfsStorageClass.PROVISIONER]);
+  if (!r.failure && r.code === 0) return { name, status: 'ok', detail: 'installed (storage.nfs.setup csi-driver-nfs)' };
+  if (notFound(r)) {
+    return {
+      name, status: 'fail',
+      detail: 'not installed: storage.nfs.setup csi-driver-nfs needs csi-driver-nfs (installed with Helm; the MicroK8s nfs addon is another thing: an NFS server inside the cluster)',
+      fix: `${CSI_DRIVER_NFS_INSTALL}\n(and on every node: sudo apt install nfs-common)`,
+    };
+  }
+  return { name, status: 'fail', detail: `looking it up failed: ${firstLine(r.stderr, r.stdout)}`, fix: `${probe.kubectlName} get csidriver ${NfsStorageClass.PROVISIONER}` };
+}
+
+function checkCephfs(config: HubConfig, probe: Probe, api: boolean): Check[] {
+  const f = config.storage.cephfs ?? { setup: 'microk8s-addon' as const, operatorNamespace: 'rook-ceph', clusterID: 'rook-ceph', fsName: 'myfs', pool: 'myfs-replicated' };
+  const ns = f.clusterID;
+  const out: Check[] = [];
+  const fsName = `CephFilesystem ${ns}/${f.fsName}`;
+  const secretsName = `Rook CSI secrets in ${ns}`;
+  if (!api) {
+    if (f.setup === 'microk8s-addon') out.push(notChecked(fsName, 'kubectl reaches the API server'));
+    out.push(notChecked(secretsName, 'kubectl reaches the API server'));
+    return out;
+  }
+  if (f.setup === 'microk8s-addon') {
+    const r = getNames(probe, ['cephfilesystems.ceph.rook.io', f.fsName, '--namespace', ns]);
+    if (!r.failure && r.code === 0) out.push({ name: fsName, status: 'ok', detail: 'exists' });
+    else if (noResourceType(r)) {
+      out.push({ name: fsName, status: 'fail', detail: 'the cluster has no CephFilesystem resource: Rook is not installed', fix: `${probe.microk8sName} enable rook-ceph, then create a CephCluster and a CephFilesystem "${f.fsName}" in namespace ${ns} (README "Storage")` });
+    } else if (notFound(r)) {
+      out.push({
+        name: fsName, status: 'fail',
+        detail: `not found: storage.cephfs.fsName "${f.fsName}" must name a CephFilesystem in the CephCluster's namespace (clusterID ${ns})`,
+        fix: `${probe.kubectlName} get cephfilesystems.ceph.rook.io --all-namespaces, then set storage.cephfs.fsName and clusterID to what it lists`,
+      });
+    } else {
+      out.push({ name: fsName, status: 'fail', detail: `looking it up failed: ${firstLine(r.stderr, r.stdout)}`, fix: `${probe.kubectlName} get cephfilesystems.ceph.rook.io -n ${ns}` });
+    }
+  }
+  const wanted = [CephfsStorageClass.PROVISIONER_SECRET, CephfsStorageClass.NODE_SECRET];
+  const missing: string[] = [];
+  let error: string | undefined;
+  for (const secret of wanted) {
+    const r = getNames(probe, ['secret', secret, '--namespace', ns]);
+    if (!r.failure && r.code === 0) continue;
+    if (notFound(r)) missing.push(secret);
+    else error = firstLine(r.stderr, r.stdout);
+  }
+  if (error) out.push({ name: secretsName, status: 'fail', detail: `looking them up failed: ${error}`, fix: `${probe.kubectlName} -n ${ns} get secrets` });
+  else if (missing.length === 0) out.push({ name: secretsName, status: 'ok', detail: `${wanted.join(' and ')} exist (named in the CephFS StorageClass)` });
+  else {
+    out.push({
+      name: secretsName, status: 'fail',
+      detail: `missing ${missing.join(' and ')}, which the CephFS StorageClass names: volumes could not be provisioned or mounted`,
+      fix: f.setup === 'microk8s-addon'
+        ? `Rook's operator creates them once the CephCluster in namespace ${ns} is ready: ${probe.kubectlName} -n ${ns} get cephcluster; or set storage.cephfs.clusterID to the CephCluster's namespace`
+        : `import the external cluster: sudo microk8s connect-external-ceph (it creates them in namespace ${ns}); or set storage.cephfs.clusterID to the namespace you imported into`,
+    });
+  }
+  return out;
+}
+
 /**
  * Runs every check against `probe`. Pure apart from what `probe` does. Checks that need an
  * earlier one that failed are reported as failed, "not checked".
@@ -512,9 +623,12 @@ export function runChecks(config: HubConfig, probe: Probe): Check[] {
   const api = checkApi(probe, installed);
   checks.push(api.check);
   checks.push(checkMetalLb(config, probe, api.reachable, status));
-  checks.push(checkProvisioner(config, probe, installed, api.reachable));
+  const backends = usedBackends(config);
+  if (backends.has('hostpath')) checks.push(checkProvisioner(config, probe, installed, api.reachable));
+  if (backends.has('nfs') && config.storage.nfs?.setup === 'csi-driver-nfs') checks.push(checkCsiDriverNfs(probe, api.reachable));
+  if (backends.has('cephfs')) checks.push(...checkCephfs(config, probe, api.reachable));
   checks.push(checkHelm(probe));
-  checks.push(checkStorage(config, probe));
+  if (backends.has('hostpath')) checks.push(checkStorage(config, probe));
   return checks;
 }
 
@@ -665,9 +779,12 @@ export interface DoctorOptions {
 export function doctor(o: DoctorOptions): number {
   const { config, source } = loadConfig(o.env);
   const probe = o.probe ?? systemProbe(o.env);
+  // The pool name dist/ really uses (loadBalancer.poolName, else the hub's namespace).
   const lb = { ...config.loadBalancer, poolName: poolNameOf(config) };
-  o.out(`Checking this machine for ${source}: hub IP ${lb.hubIP} (pool "${lb.poolName}", ${parseAddressPool(lb.addressPool)?.text ?? lb.addressPool}), ` +
-    `storage ${config.storage.hostDirectory} (storage.method ${config.storage.method})\n`);
+  const storage = usedBackends(config).has('hostpath')
+    ? `storage ${config.storage.hostDirectory} (storage.method ${config.storage.method})`
+    : `storage ${[...usedBackends(config)].join(', ')}`;
+  o.out(`Checking this machine for ${source}: hub IP ${lb.hubIP} (pool "${lb.poolName}", ${parseAddressPool(lb.addressPool)?.text ?? lb.addressPool}), ${storage}\n`);
   const checks = runChecks(config, probe);
   o.out(formatChecklist(checks));
   return checks.some((c) => c.status === 'fail') ? 1 : 0;

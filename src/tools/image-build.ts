@@ -3,13 +3,17 @@
  * registry addon (`microk8s enable registry`, localhost:32000) as teamImage.name:teamImage.tag.
  * Prints every command first. Needs Docker (or env DOCKER, e.g. "podman").
  */
-import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { loadConfig } from '../config/load';
 import type { HubConfig } from '../config/schema';
 import { PROJECT_ROOT } from '../util/project-root';
 import { imageString } from '../hub/profiles';
+import { parseCliArgs } from '../util/cli-args';
+import { describeFailure, formatArgv, runSync, splitCommandLine, succeeded } from '../util/command';
 import { runCli, UserError } from '../util/errors';
+
+/** A first build pulls a multi-GB base image: an hour before we call it stuck. */
+const BUILD_TIMEOUT_MS = 60 * 60_000;
 
 /** The build and push commands for the team image. Pure. */
 export function imageBuildCommands(c: HubConfig, docker: readonly string[] = ['docker']): string[][] {
@@ -23,14 +27,14 @@ export function imageBuildCommands(c: HubConfig, docker: readonly string[] = ['d
 
 if (require.main === module) {
   runCli(() => {
-    const dry = process.argv.includes('--dry-run');
+    const dry = parseCliArgs({ usage: 'npm run image:build [-- --dry-run]', options: { 'dry-run': { type: 'boolean' } } }).values['dry-run'] === true;
     const { config } = loadConfig();
-    const docker = (process.env.DOCKER ?? 'docker').trim().split(/\s+/);
+    const docker = splitCommandLine(process.env.DOCKER, 'DOCKER') ?? ['docker'];
     for (const cmd of imageBuildCommands(config, docker)) {
-      process.stdout.write(`$ ${cmd.join(' ')}\n`);
+      process.stdout.write(`$ ${formatArgv(cmd)}\n`);
       if (dry) continue;
-      const r = spawnSync(cmd[0], cmd.slice(1), { stdio: 'inherit' });
-      if (r.error || r.status !== 0) throw new UserError(`${cmd[0]} failed (${r.error?.message ?? `exit ${r.status}`}). Is Docker running, and the registry addon enabled (microk8s enable registry)?`);
+      const r = runSync(cmd, { timeoutMs: BUILD_TIMEOUT_MS, output: 'inherit' });
+      if (!succeeded(r)) throw new UserError(`${describeFailure(r)}\nIs Docker running, and the registry addon enabled (microk8s enable registry)?`);
     }
     if (!config.teamImage.enabled) process.stdout.write('Next: set teamImage.enabled: true (and bump teamImage.tag on every change), then synth and deploy.\n');
     return 0;

@@ -9,13 +9,14 @@
  *   derived (normalized for ajv, like cdk8s import output), which offline validation checks
  *   MetalLB objects against. Not a copy of the YAML: regenerate, never edit.
  */
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as yaml from 'js-yaml';
 import { METALLB_VERSIONS } from '../cluster/microk8s-release';
 import { crdSchemasFrom } from '../output/schema-import';
 import { PROJECT_ROOT } from '../util/project-root';
+import { parseCliArgs } from '../util/cli-args';
+import { orThrow, runSync } from '../util/command';
 import { runCli, UserError } from '../util/errors';
 
 export const DEFAULT_CRD_DIR = path.resolve(PROJECT_ROOT, '..', 'shared', 'reference', 'microk8s-addons');
@@ -40,7 +41,8 @@ export function metallbSchemasFile(dir: string): string {
 
 if (require.main === module) {
   runCli(() => {
-    const dir = path.resolve(process.argv[2] ?? DEFAULT_CRD_DIR);
+    const { positionals } = parseCliArgs({ usage: 'npm run import:metallb [-- DIR with metallb-vX-crds.yaml]', options: {}, allowPositionals: true });
+    const dir = path.resolve(positionals[0] ?? DEFAULT_CRD_DIR);
     const missing = METALLB_VERSIONS.map((v) => crdFile(dir, v)).filter((f) => !fs.existsSync(f));
     if (missing.length) throw new UserError(`CRD files not found: ${missing.join(', ')}\nUsage: npm run import:metallb -- [DIR with metallb-vX-crds.yaml]`);
     const oldest = yaml.loadAll(fs.readFileSync(crdFile(dir, METALLB_VERSIONS[0]), 'utf8')) as { metadata?: { name?: string } }[];
@@ -51,7 +53,7 @@ if (require.main === module) {
     const cdk8sYaml = path.join(PROJECT_ROOT, 'cdk8s.yaml');
     const saved = fs.readFileSync(cdk8sYaml, 'utf8');
     try {
-      execFileSync('npx', ['cdk8s', 'import', typed, '--output', 'imports', '--language', 'typescript', '--no-check-upgrade'], { cwd: PROJECT_ROOT, stdio: 'inherit' });
+      orThrow(runSync(['npx', 'cdk8s', 'import', typed, '--output', 'imports', '--language', 'typescript', '--no-check-upgrade'], { cwd: PROJECT_ROOT, output: 'inherit', timeoutMs: 5 * 60_000 }));
     } finally {
       fs.writeFileSync(cdk8sYaml, saved);
     }

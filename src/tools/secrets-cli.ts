@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadConfig } from '../config/load';
-import { GENERATED_SECRET_NAMES, GeneratedSecretName, rotateSecret, secretsDir, storeFile } from '../secret-store/store';
+import { GENERATED_SECRET_NAMES, GeneratedSecretName, readStore, rotateSecret, secretsDir, storeFile } from '../secret-store/store';
 import { runCli, UserError } from '../util/errors';
 
 const EFFECT: Record<GeneratedSecretName, string> = {
@@ -31,9 +31,11 @@ runCli(() => {
     return 0;
   }
   if (cmd === 'status' || cmd === undefined) {
-    const stored = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
-    process.stdout.write(`Secret store: ${path.relative(process.cwd(), file)}${fs.existsSync(file) ? '' : ' (not created yet: the next synth creates it)'}\n`);
-    for (const k of GENERATED_SECRET_NAMES) process.stdout.write(`  ${k}: ${stored[k] ? 'set' : 'missing'}\n`);
+    // readStore refuses a corrupt store with the file and position only: never JSON.parse's
+    // message, which quotes the text around the error (a secret).
+    const stored = readStore(file);
+    process.stdout.write(`Secret store: ${path.relative(process.cwd(), file)}${stored ? '' : ' (not created yet: the next synth creates it)'}\n`);
+    for (const k of GENERATED_SECRET_NAMES) process.stdout.write(`  ${k}: ${stored?.[k] ? 'set' : 'missing'}\n`);
     const auth0 = process.env.AUTH0_CLIENT_SECRET ? 'from env AUTH0_CLIENT_SECRET'
       : fs.existsSync(path.join(secretsDir(process.env), 'auth0-client-secret')) ? 'from .secrets/auth0-client-secret' : 'missing (synth will use a placeholder)';
     process.stdout.write(`  auth0 client secret: ${auth0}\n`);

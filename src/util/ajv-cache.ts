@@ -42,10 +42,14 @@ export function compileCached(
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const mod = require(file) as Record<string, ValidateFunction>;
+      // A file cut short or overwritten can still load: it must export every validator.
+      if (!Object.keys(entries).every((k) => typeof mod?.[k] === 'function')) throw new Error('incomplete');
       loaded.set(key, mod);
       return mod;
     } catch {
-      fs.rmSync(file, { force: true }); // corrupt: compile again
+      // corrupt: compile again (and load the new file, not the cached module of the old one)
+      delete require.cache[require.resolve(file)];
+      fs.rmSync(file, { force: true });
     }
   }
   const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false, code: { source: true } });

@@ -1,22 +1,44 @@
-/** Minimal readers for .tgz and .zip archives (node has no built-in tar or zip). */
+/**
+ * Readers for .tgz and .zip archives (node has no built-in tar or zip). Tar goes through
+ * node-tar's parser (the one npm itself uses), which understands every header flavour `tar` and
+ * `helm package` write: ustar prefix/name, PAX extended headers and GNU long names (././@LongLink),
+ * gzipped or not. It is loaded on first use only: synth from a chart folder never pays for it.
+ */
 import * as zlib from 'node:zlib';
+import type { Parser as TarParser } from 'tar';
 
-/** Reads one file out of a (gzipped) ustar archive. */
+/** Archive paths compare without a leading "./" (GNU tar writes one for `-C dir .`). */
+function normalizeEntryPath(p: string): string {
+  return p.replace(/^(\.\/)+/, '');
+}
+
+/** Reads one file out of a tar archive (gzipped or not). Throws when it is not there or the archive is corrupt. */
 export function extractFromTgz(tgz: Buffer, wanted: string): Buffer {
-  const tar = zlib.gunzipSync(tgz);
-  let off = 0;
-  while (off + 512 <= tar.length) {
-    const header = tar.subarray(off, off + 512);
-    if (header.every((b) => b === 0)) break;
-    const name = header.subarray(0, 100).toString('utf8').replace(/\0.*$/s, '');
-    const prefix = header.subarray(345, 500).toString('utf8').replace(/\0.*$/s, '');
-    const size = parseInt(header.subarray(124, 136).toString('utf8').replace(/\0.*$/s, '').trim() || '0', 8);
-    const full = prefix ? `${prefix}/${name}` : name;
-    const start = off + 512;
-    if (full === wanted) return tar.subarray(start, start + size);
-    off = start + Math.ceil(size / 512) * 512;
-  }
-  throw new Error(`${wanted} not found in archive`);
+  const { Parser } = require('tar') as { Parser: typeof TarParser };
+  const target = normalizeEntryPath(wanted);
+  const chunks: Buffer[] = [];
+  let found = false;
+  let failure: Error | undefined;
+  // strict: a damaged archive is an error, not a warning followed by a partial file. The parser
+  // works synchronously on a Buffer: once end() returns every entry has been read.
+  const parser = new Parser({
+    strict: true,
+    onReadEntry: (entry) => {
+      if (!found && (entry.type === 'File' || entry.type === 'OldFile' || entry.type === 'ContiguousFile') && normalizeEntryPath(entry.path) === target) {
+        found = true;
+        entry.on('data', (c: Buffer) => chunks.push(c));
+      } else {
+        entry.resume();
+      }
+    },
+  });
+  parser.on('error', (e: Error) => {
+    failure ??= e;
+  });
+  parser.end(tgz);
+  if (failure) throw new Error(`corrupt tar archive: ${failure.message}`);
+  if (!found) throw new Error(`${wanted} not found in archive`);
+  return Buffer.concat(chunks);
 }
 
 /** Reads one stored or deflated entry from a zip archive through its central directory. */
