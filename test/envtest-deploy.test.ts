@@ -84,7 +84,7 @@ describe('npm run deploy against a real API server', { skip }, () => {
     }), { HUB_ALLOW_DATA_MOVE: '1' });
     const refused = deployTo(c, a);
     assert.equal(refused.status, 1, 'the cluster records another storage class: deploy refuses without --allow-data-move');
-    assert.match(refused.stderr, /storageClassName: hub-a-homes -> hub-a-homes-v2[\s\S]*--allow-data-move/);
+    assert.match(refused.stderr, /hubDatabase: hostpath \/srv\/jupyterhub on node n1 -> postgres[\s\S]*--allow-data-move/);
     const out = deployOk(c, a, ['--allow-data-move']);
     const now = names(ownedBy(c, 'hub-a'));
     for (const gone of ['ClusterRole//jupyterhub-user-scheduler', 'ClusterRoleBinding//jupyterhub-user-scheduler', 'Deployment/hub-a/user-scheduler',
@@ -129,7 +129,7 @@ describe('npm run deploy against a real API server', { skip }, () => {
     assert.deepEqual(ownedBy(c, 'hub-b'), before);
   });
 
-  it('two hubs that differ only in namespace, domain and addresses (default names) both deploy', { todo: 'default StorageClass names per hub come from H3 (branch storage-backends); until merged the second hub is refused for StorageClass jupyterhub-hostpath' }, () => {
+  it('two hubs that differ only in namespace, domain and addresses (default names) both deploy', () => {
     const d1 = synthTo(work, 'hub-d1', { ...hub('hub-d1', 21), storage: undefined });
     const d2 = synthTo(work, 'hub-d2', { ...hub('hub-d2', 22), storage: undefined });
     deployOk(c, d1);
@@ -187,23 +187,43 @@ describe('config changes applied over the previous dist/ (real API server)', { s
     assert.throws(() => resynth(s, next), /hostDirectory: \/srv\/jupyterhub -> \/srv\/elsewhere[\s\S]*Moving user data[\s\S]*HUB_ALLOW_DATA_MOVE=1/);
   });
 
-  /** A hub of its own (fresh names), deployed, then `edit`ed and deployed again: the server must accept the change. */
-  const onFreshHub = (ns: string, n: number, edit: (c0: HubConfigInput) => HubConfigInput, env: Record<string, string> = {}, args: string[] = []) => {
+  /** A hub of its own (fresh names), deployed; returns it and its config. */
+  const freshHub = (ns: string, n: number) => {
     const base = hub(ns, n);
     const h = synthTo(work, ns, base);
     deployOk(c, h);
-    deployOk(c, resynth(h, edit(base), env), args);
+    return { h, base };
   };
 
-  it('storage class parameters changed after moving the data (HUB_ALLOW_DATA_MOVE=1): the server accepts it', { todo: 'StorageClass parameters are immutable: H3 (branch storage-backends) renames the class with its content' }, () => {
-    onFreshHub('imm-params', 41, (b) => ({ ...b, storage: { ...b.storage, hostDirectory: '/srv/elsewhere' } }), { HUB_ALLOW_DATA_MOVE: '1' }, ['--allow-data-move']);
+  /**
+   * An immutable StorageClass field changed: synth refuses first with the manual steps; done in
+   * that order (delete the class, synth with HUB_ALLOW_STORAGE_CLASS_CHANGE=1, deploy), the
+   * server accepts the new dist/.
+   */
+  const storageClassChange = (ns: string, n: number, edit: (b: HubConfigInput) => HubConfigInput, field: RegExp, env: Record<string, string> = {}, args: string[] = []) => {
+    const { h, base } = freshHub(ns, n);
+    const next = edit(base);
+    assert.throws(() => resynth(h, next, env), (err: Error) => {
+      assert.match(err.message, new RegExp(`StorageClass ${ns}-homes:[\\s\\S]*${field.source}[\\s\\S]*microk8s kubectl delete storageclass ${ns}-homes[\\s\\S]*HUB_ALLOW_STORAGE_CLASS_CHANGE=1[\\s\\S]*dist/ is unchanged`));
+      return true;
+    });
+    c.ok(['delete', 'storageclass', `${ns}-homes`]);
+    deployOk(c, resynth(h, next, { ...env, HUB_ALLOW_STORAGE_CLASS_CHANGE: '1' }), args);
+    assert.ok(c.get('storageclass', `${ns}-homes`), 'the class exists again, with the new content');
+  };
+
+  it('storage class parameters changed after moving the data: synth gives the steps, and the server accepts the result', () => {
+    storageClassChange('imm-params', 41, (b) => ({ ...b, storage: { ...b.storage, hostDirectory: '/srv/elsewhere' } }), /parameters\.pvDir: "\/srv\/jupyterhub" -> "\/srv\/elsewhere"/,
+      { HUB_ALLOW_DATA_MOVE: '1' }, ['--allow-data-move']);
   });
 
-  it('reclaimPolicy changed: accepted by the server or refused by synth with the manual step', { todo: 'StorageClass reclaimPolicy is immutable: H3 (branch storage-backends)' }, () => {
-    onFreshHub('imm-reclaim', 42, (b) => ({ ...b, storage: { ...b.storage, reclaimPolicy: 'Delete' } }));
+  it('reclaimPolicy changed: synth gives the steps, and the server accepts the result', () => {
+    storageClassChange('imm-reclaim', 42, (b) => ({ ...b, storage: { ...b.storage, reclaimPolicy: 'Delete' } }), /reclaimPolicy: "Retain" -> "Delete"/);
   });
 
-  it('hub database capacity changed: accepted by the server or refused by synth with the manual step', { todo: 'PVC spec is immutable but for growing on an expandable class: H3 (branch storage-backends)' }, () => {
-    onFreshHub('imm-pvc', 43, (b) => ({ ...b, storage: { ...b.storage, hubDatabaseCapacity: '2Gi' } }));
+  it('hub database capacity grown on a class that cannot expand: synth refuses first, saying what to do', () => {
+    const { h, base } = freshHub('imm-pvc', 43);
+    assert.throws(() => resynth(h, { ...base, storage: { ...base.storage, hubDatabaseCapacity: '2Gi' } }),
+      /PersistentVolumeClaim imm-pvc\/hub-db-dir:[\s\S]*"1Gi" -> "2Gi"[\s\S]*set storage\.hubDatabaseCapacity back to "1Gi"[\s\S]*dist\/ is unchanged/);
   });
 });
