@@ -16,7 +16,7 @@ import type { KubeObject } from '../src/output/kube-object';
 import { clientSideApplyAnnotationBytes, TOTAL_ANNOTATION_SIZE_LIMIT, validateObject } from '../src/output/validate';
 import { baseConfig, readObjects, ROOT } from './helpers';
 import { kubectlBinary } from './support/envtest';
-import { Cluster, clusterWithMetalLb, CRD_DIR, ownPlaneSkipReason, synthTo, Synthesized, tmpdir } from './support/envtest-hub';
+import { Cluster, clusterWithMetalLb, CRD_DIR, ownPlaneSkipReason, removeHub, synthTo, Synthesized, tmpdir } from './support/envtest-hub';
 import { metallbSchemasFile } from '../src/tools/import-metallb';
 import { KUBERNETES_SCHEMAS_FILE, kubernetesSchemasText } from '../src/tools/import-kubernetes';
 
@@ -42,17 +42,27 @@ for (const version of METALLB_VERSIONS) {
   describe(`real API server, MetalLB ${version} CRDs (MicroK8s ${releasesOf(version).join(', ')})`, { skip }, () => {
     let c: Cluster;
     before(() => { c = clusterWithMetalLb(version); });
+    // Examples share namespaces (and so PVC names with immutable specs): the previous example
+    // applied in the same namespace is removed first, as a fresh machine would have it.
+    const applied = new Map<string, string>();
+    const freshNamespace = (file: string) => {
+      const ns = readObjects(example(file).dist).find((o) => o.object.kind === 'Namespace')!.object.metadata.name!;
+      if (applied.has(ns)) removeHub(c, ns);
+      applied.set(ns, file);
+    };
     after(() => c?.stop());
 
     for (const file of EXAMPLES) {
       if (version === METALLB_VERSIONS[0]) {
         it(`examples/${file}: plain \`kubectl apply -f dist/\` (README) is accepted`, () => {
+          freshNamespace(file);
           const plain = c.run(['apply', '--filename', example(file).dist]);
           assert.equal(plain.status, 0, `kubectl apply -f dist/ failed:\n${plain.stderr}`);
         });
       }
 
       it(`examples/${file}: server-side apply --validate=strict is accepted, and re-applying changes nothing`, () => {
+        if (version !== METALLB_VERSIONS[0]) freshNamespace(file);
         const s = example(file);
         // After a client-side apply, server-side apply must take over field ownership (z2jh's
         // NetworkPolicy rule lists are atomic and conflict otherwise): --force-conflicts, as deploy does.

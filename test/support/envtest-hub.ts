@@ -85,6 +85,20 @@ export function clusterWithMetalLb(version: MetalLbVersion): Cluster {
   return c;
 }
 
+/**
+ * Removes every object the hub in `namespace` put there (its label), PVCs included (their
+ * pvc-protection finalizer is cleared: envtest runs no controller), so that another example with
+ * the same namespace starts fresh. The Namespace stays (envtest cannot finish deleting one).
+ */
+export function removeHub(c: Cluster, namespace: string): void {
+  const selector = `microk8s-jupyterhub/hub-namespace=${namespace}`;
+  const pvcs = JSON.parse(c.ok(['get', 'persistentvolumeclaims', '--all-namespaces', '--selector', selector, '--output', 'json'])).items as any[];
+  for (const pvc of pvcs) c.ok(['patch', 'persistentvolumeclaim', pvc.metadata.name, '--namespace', pvc.metadata.namespace, '--type', 'merge', '--patch', '{"metadata":{"finalizers":null}}']);
+  c.ok(['delete', 'configmaps,secrets,services,serviceaccounts,deployments.apps,daemonsets.apps,statefulsets.apps,roles,rolebindings,networkpolicies,' +
+    'poddisruptionbudgets,persistentvolumeclaims,ipaddresspools.metallb.io,l2advertisements.metallb.io', '--all-namespaces', '--selector', selector, '--wait=false']);
+  c.ok(['delete', 'clusterroles,clusterrolebindings,priorityclasses,storageclasses,persistentvolumes', '--selector', selector, '--wait=false']);
+}
+
 export interface Synthesized {
   readonly dir: string;
   readonly dist: string;
