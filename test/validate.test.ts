@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as yaml from 'js-yaml';
-import { validateFiles, validateObject } from '../src/output/validate';
+import { clientSideApplyWarnings, validateFiles, validateObject } from '../src/output/validate';
 
 const deployment = () => ({
   apiVersion: 'apps/v1',
@@ -81,5 +81,47 @@ describe('offline validation', () => {
     const p = validateFiles(files);
     assert.ok(p.some((x) => x.file === 'broken.yaml' && /not valid YAML/.test(x.message)));
     assert.ok(p.some((x) => x.file === '10-jupyterhub.yaml' && x.path === '/spec'));
+  });
+});
+
+describe('offline validation follows the consumers', () => {
+  it('refuses unknown fields, as the API server does with --validate=strict', () => {
+    const d: any = deployment();
+    d.spec.replicaz = 2;
+    const p = validateObject(d, 'f.yaml');
+    assert.deepEqual(p.map((x) => [x.path, x.message]), [['/spec', 'unknown field "replicaz" (the API server refuses it)']]);
+  });
+
+  it('reads a null as an unset field (helm leaves `key:` empty), as the API server decodes it', () => {
+    const d: any = deployment();
+    d.spec.template.spec.nodeSelector = null;
+    assert.deepEqual(validateObject(d, 'f.yaml'), []);
+  });
+
+  it('checks MetalLB objects against the CRDs of the MetalLB the configured release installs', () => {
+    const pool = { apiVersion: 'metallb.io/v1beta1', kind: 'IPAddressPool', metadata: { name: 'p', namespace: 'metallb-system' }, spec: { addresses: ['10.0.0.1-10.0.0.5'], serviceAllocation: { priority: 1 } } };
+    // serviceAllocation is not in v0.13.3's CRD (MicroK8s 1.28-1.32), it is in v0.14.9 and v0.15.2
+    assert.deepEqual(validateObject(pool as any, 'f.yaml', { microk8sRelease: '1.33' }), []);
+    assert.match(validateObject(pool as any, 'f.yaml', { microk8sRelease: '1.32' })[0].message, /\(MetalLB v0\.13\.3\) unknown field "serviceAllocation"/);
+    const any = validateObject(pool as any, 'f.yaml');
+    assert.equal(any.length, 1, 'one line naming the versions that refuse it');
+    assert.match(any[0].message, /^\(MetalLB v0\.13\.3\) unknown field/);
+  });
+
+  it('knows every kind the API server serves, and no other', () => {
+    const pc = { apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: 'x' }, value: 10 };
+    assert.deepEqual(validateObject(pc as any, 'f.yaml'), []);
+    const beta = { apiVersion: 'policy/v1beta1', kind: 'PodDisruptionBudget', metadata: { name: 'x', namespace: 'n' } };
+    assert.match(validateObject(beta as any, 'f.yaml')[0].message, /unknown kind policy\/v1beta1\/PodDisruptionBudget \(not served by kube-apiserver v1\.32\.13/);
+  });
+});
+
+describe('the apply-size warning', () => {
+  it('warns about an object plain `kubectl apply` cannot store, naming --server-side', () => {
+    const cm = (n: number) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'auth0-allowlist', namespace: 'x' }, data: { allowed_users: 'u@example.org\n'.repeat(n) } });
+    assert.deepEqual(clientSideApplyWarnings([cm(100) as any]), []);
+    const w = clientSideApplyWarnings([cm(20000) as any]);
+    assert.equal(w.length, 1);
+    assert.match(w[0], /ConfigMap\/x\/auth0-allowlist is too large for plain `kubectl apply`[\s\S]*--server-side[\s\S]*auth0\.allowedUsers/);
   });
 });

@@ -91,7 +91,9 @@ export function kubernetesSchemasFrom(documents: readonly unknown[], source: str
     if (!gvks || gvks.length !== 1 || !props?.metadata || !props.apiVersion) continue;
     const { group, version, kind } = gvks[0];
     if (kind.endsWith('List') || kind.endsWith('Review')) continue;
-    if (/^io\.k8s\.apimachinery\./.test(id)) continue;
+    // Built-in kinds only: apimachinery's own types are no objects, and CRDs (ids such as
+    // "io.metallb.v1beta1.IPAddressPool") come from their own files.
+    if (/^io\.k8s\.apimachinery\./.test(id) || !/^io\.k8s\./.test(id)) continue;
     kinds[group ? `${group}/${version}/${kind}` : `${version}/${kind}`] = id;
   }
   const normalized = Object.fromEntries(Object.entries(raw).map(([id, s]) => [id, normalizeSchema(s)]));

@@ -112,7 +112,7 @@ function prepare(opts: SynthOptions): Prepared {
  * The objects in `hub` so far, laid out as files, with the secret-leak check and offline
  * validation. Throws what a user must fix.
  */
-function checkedFiles(p: Prepared): { apply: KubeObject[]; files: Map<string, string> } {
+function checkedFiles(p: Prepared): { apply: KubeObject[]; files: Map<string, string>; applyWarnings: string[] } {
   const { env, loaded, secrets, tls, hub } = p;
   const c = loaded.config;
   const apply = normalizeObjects(hub.manifests.toJson() as KubeObject[], { namespace: c.namespace, release: c.releaseName, placeholders: secrets.placeholderReasons.length > 0 });
@@ -122,19 +122,20 @@ function checkedFiles(p: Prepared): { apply: KubeObject[]; files: Map<string, st
   if (leaks.length > 0) throw leakError(leaks, c);
   // Required here, not imported: in synthesizeAsync the validators then load while helm runs.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { formatProblems, validateFiles } = require('./validate') as typeof import('./validate');
+  const { clientSideApplyWarnings, formatProblems, validateFiles } = require('./validate') as typeof import('./validate');
   const problems = validateFiles(files, { allowKinds: allowedKinds(env), microk8sRelease: c.microk8s.release });
   if (problems.length > 0) {
     throw new UserError(`Refusing to write dist/: ${problems.length} object problem(s) found by offline validation:\n${formatProblems(problems)}`);
   }
-  return { apply, files };
+  // Objects too large for the README's plain `kubectl apply` (its last-applied annotation).
+  return { apply, files, applyWarnings: clientSideApplyWarnings(apply) };
 }
 
 /** Everything after the helm run: checks, then dist/ (unless dryRun). */
 function finish(p: Prepared, opts: SynthOptions): SynthResult {
   const { env, outdir, loaded, secrets, tls } = p;
   if (!p.hub.jupyterhub.rendered) throw new Error('synth: the z2jh release was not rendered');
-  const { apply, files } = checkedFiles(p);
+  const { apply, files, applyWarnings } = checkedFiles(p);
   // One synth at a time from here: reading the previous output (data-move guard) and writing.
   let lock: OutdirLock | undefined;
   if (!opts.dryRun) {
@@ -154,7 +155,7 @@ function finish(p: Prepared, opts: SynthOptions): SynthResult {
   } finally {
     lock?.release();
   }
-  return { loaded, files, objects: apply, warnings: tls?.warnings ?? [], placeholderReasons: secrets.placeholderReasons, outdir };
+  return { loaded, files, objects: apply, warnings: [...(tls?.warnings ?? []), ...applyWarnings], placeholderReasons: secrets.placeholderReasons, outdir };
 }
 
 /**

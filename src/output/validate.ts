@@ -200,3 +200,36 @@ export function validateFiles(files: ReadonlyMap<string, string>, opts: Validate
 export function formatProblems(problems: readonly ValidationProblem[]): string {
   return problems.map((p) => `  ${p.file}: ${p.object} ${p.path}: ${p.message}`).join('\n');
 }
+
+/**
+ * Kubernetes limits the total size of an object's annotations (keys + values) to 256 KiB
+ * (apimachinery ValidateAnnotationsSize, TotalAnnotationSizeLimitB = 262144). Client-side
+ * `kubectl apply` stores the whole object as JSON in one annotation, so an object whose JSON
+ * is near that size cannot be applied without `--server-side` (measured against the real API
+ * server in test/envtest-apply.test.ts).
+ */
+export const TOTAL_ANNOTATION_SIZE_LIMIT = 256 * 1024;
+export const LAST_APPLIED_ANNOTATION = 'kubectl.kubernetes.io/last-applied-configuration';
+
+/**
+ * Size in bytes of the annotations client-side `kubectl apply` would leave on `o`: its own
+ * annotations plus the last-applied one (the object's JSON as kubectl writes it, which escapes
+ * <, > and & as \u003c... like Go's encoding/json, plus a newline). Checked byte for byte against
+ * kubectl 1.32's annotation in test/envtest-apply.test.ts.
+ */
+export function clientSideApplyAnnotationBytes(o: KubeObject): number {
+  const own = Object.entries(o.metadata?.annotations ?? {}).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(String(v)), 0);
+  // kubectl deletes its own key from the annotations map and serializes the rest: an object
+  // without annotations gets `"annotations":{}` in the JSON.
+  const asKubectlWrites = { ...o, metadata: { ...o.metadata, annotations: { ...(o.metadata?.annotations ?? {}) } } };
+  const json = JSON.stringify(asKubectlWrites).replace(/[<>&\u2028\u2029]/g, '\\u0000');
+  return own + Buffer.byteLength(LAST_APPLIED_ANNOTATION) + Buffer.byteLength(json) + 1;
+}
+
+/** Objects plain `kubectl apply -f dist/` cannot apply, as warnings saying what to do instead. */
+export function clientSideApplyWarnings(objects: readonly KubeObject[]): string[] {
+  return objects.filter((o) => clientSideApplyAnnotationBytes(o) > TOTAL_ANNOTATION_SIZE_LIMIT).map((o) =>
+    `${objectId(o)} is too large for plain \`kubectl apply\` (it would store ${clientSideApplyAnnotationBytes(o)} bytes in annotations; ` +
+    `Kubernetes allows ${TOTAL_ANNOTATION_SIZE_LIMIT}). Apply with \`npm run deploy\` or \`microk8s kubectl apply --server-side -f dist/\` instead` +
+    (o.kind === 'ConfigMap' ? ' (a long auth0.allowedUsers list does this)' : '') + '.');
+}

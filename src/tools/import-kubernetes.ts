@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import { BUNDLED_KUBECTL_PATH } from '../hub/helm-binary';
 import { kubernetesSchemasFrom } from '../output/schema-import';
 import { PROJECT_ROOT } from '../util/project-root';
+import { orThrow, runSync } from '../util/command';
 import { runCli, UserError } from '../util/errors';
 
 export const KUBERNETES_SCHEMAS_FILE = path.join(PROJECT_ROOT, 'imports', 'kubernetes.schemas.json');
@@ -19,8 +20,7 @@ export const KUBERNETES_SCHEMAS_FILE = path.join(PROJECT_ROOT, 'imports', 'kuber
 /** Reads the OpenAPI v3 documents of every API group version a server serves. */
 export function readServerSchemas(kubectl: readonly string[]): { documents: unknown[]; source: string } {
   const get = (p: string): unknown => {
-    const r = spawnSync(kubectl[0], [...kubectl.slice(1), 'get', '--raw', p], { encoding: 'utf8', maxBuffer: 512 * 1024 * 1024, timeout: 120_000 });
-    if (r.error || r.status !== 0) throw new UserError(`kubectl get --raw ${p} failed: ${r.error?.message ?? r.stderr.trim()}`);
+    const r = orThrow(runSync([...kubectl, 'get', '--raw', p], { timeoutMs: 120_000, maxBuffer: 512 * 1024 * 1024 }));
     return JSON.parse(r.stdout);
   };
   const index = get('/openapi/v3') as { paths: Record<string, unknown> };
