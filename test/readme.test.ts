@@ -50,6 +50,12 @@ describe('README commands', () => {
     }
   });
 
+  it('holds no merge conflict markers', () => {
+    for (const [name, text] of [['README.md', english], ['README.ko.md', korean]] as const) {
+      assert.deepEqual(text.split('\n').filter((l) => /^(<{7}|>{7}|={7})( |$)/.test(l)), [], `${name} has conflict markers`);
+    }
+  });
+
   it('finds commands the way a reader sees them', () => {
     assert.deepEqual([...npmCommands('run `npm run verify -- --json`, then npm start; npm test')].sort(), ['start', 'test', 'verify']);
   });
