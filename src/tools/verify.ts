@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/load';
 import type { HubConfig } from '../config/schema';
-import { oauthCallbackUrl } from '../hub/auth0-authenticator';
+import { logoutReturnUrl, oauthCallbackUrl } from '../hub/auth0-authenticator';
 import { hubUrl } from '../hub/values';
 import { clusterCommands } from '../util/command';
 import { runCli, UserError } from '../util/errors';
@@ -57,7 +57,7 @@ export async function verifyHub(o: VerifyOptions): Promise<CheckLine[]> {
   lines.push(checkLogin(`${base}/hub/oauth_login`, await get(endpoint, '/hub/oauth_login', secure), {
     auth0Domain: c.auth0.domain, clientId: c.auth0.clientId, callbackUrl,
   }));
-  lines.push(...auth0Checklist({ auth0Domain: c.auth0.domain, callbackUrl, logoutUrl: `${base}/hub/login`, hubUrl: base }));
+  lines.push(...auth0Checklist({ auth0Domain: c.auth0.domain, callbackUrl, logoutUrl: logoutReturnUrl(base), hubUrl: base }));
   return lines.map((l) => (l.fix ? { ...l, fix: l.fix.replace(/NAMESPACE/g, ns) } : l));
 }
 
