@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { z } from 'zod';
+import { schemaFieldPaths } from '../src/config/zod-adapter';
 import { ConfigError } from '../src/config/errors';
 import { parseConfig, readConfigFile } from '../src/config/load';
 import { HubConfigSchema } from '../src/config/schema';
@@ -302,30 +302,12 @@ function expectConfigError(fn: () => unknown): ConfigError {
 }
 
 /** Every field path of the schema (objects and the tls variants), e.g. `auth0.domain`. */
-function schemaFields(t: z.ZodTypeAny, prefix = ''): string[] {
-  for (;;) {
-    if (t instanceof z.ZodDefault) t = t._def.innerType;
-    else if (t instanceof z.ZodOptional) t = t.unwrap();
-    else if (t instanceof z.ZodEffects) t = t.innerType();
-    else break;
-  }
-  const objects = t instanceof z.ZodObject ? [t] : t instanceof z.ZodDiscriminatedUnion ? (t.options as z.ZodObject<z.ZodRawShape>[]) : [];
-  const out = new Set<string>();
-  for (const o of objects) {
-    for (const [k, v] of Object.entries(o.shape as z.ZodRawShape)) {
-      const p = prefix ? `${prefix}.${k}` : k;
-      out.add(p);
-      for (const sub of schemaFields(v as z.ZodTypeAny, p)) out.add(sub);
-    }
-  }
-  return [...out];
-}
 
 describe('bad configs are reported with path, value and no stack trace', () => {
   it('the table covers enough ground: every field of the schema', () => {
     assert.ok(rows.length >= 35, `${rows.length} rows`);
     const covered = new Set(rows.map((r) => r.path.replace(/\[\d+\]$/, '')));
-    const fields = schemaFields(HubConfigSchema);
+    const fields = schemaFieldPaths(HubConfigSchema);
     assert.ok(fields.length > 30, fields.join(', '));
     assert.deepEqual(fields.filter((f) => !covered.has(f)), [], 'fields without a bad-config row');
     assert.equal(new Set(rows.map((r) => r.name)).size, rows.length, 'row names are unique');
