@@ -148,9 +148,10 @@ describe('npm run verify against a real API server and a stand-in hub', { skip }
     if (work) fs.rmSync(work, { recursive: true, force: true });
   });
 
-  it('passes on a healthy hub, and prints the Auth0 settings to tick off', async () => {
+  it('passes on a healthy hub, and prints the Auth0 settings to tick off', async (t) => {
     healthy();
     const lines = await run();
+    t.diagnostic(formatChecklist(lines));
     assert.deepEqual(failures(lines), [], formatChecklist(lines));
     assert.equal(line(lines, 'loadbalancer:proxy-public').status, 'pass');
     assert.equal(line(lines, 'dns').status, 'pass');
@@ -160,12 +161,13 @@ describe('npm run verify against a real API server and a stand-in hub', { skip }
     assert.equal(line(lines, 'workload:Deployment/hub').status, 'pass');
   });
 
-  it('names MetalLB\'s refusal when proxy-public stays <pending>', async () => {
+  it('names MetalLB\'s refusal when proxy-public stays <pending>', async (t) => {
     healthy();
     patchStatus('service', 'proxy-public', { loadBalancer: { ingress: null } });
     // MetalLB v0.13.3 controller/service.go records this event reason when it cannot assign.
     event('pp-alloc', 'Service', 'proxy-public', 'Warning', 'AllocationFailed', 'Failed to allocate IP for "verify-hub/proxy-public": no available IPs');
     const lines = await run();
+    t.diagnostic(formatChecklist(lines));
     const lb = line(lines, 'loadbalancer:proxy-public');
     assert.equal(lb.status, 'fail');
     assert.match(lb.title, /<pending>/);
@@ -221,7 +223,7 @@ describe('npm run verify against a real API server and a stand-in hub', { skip }
     assert.match(l.details!.join('\n'), /redirect_uri \(callback URL\) is "https:\/\/old-name\.example\.org\/hub\/oauth_callback", expected "https:\/\/hub\.example\.org\/hub\/oauth_callback"/);
   });
 
-  it('names ImagePullBackOff of a pod that keeps the hub unavailable', async () => {
+  it('names ImagePullBackOff of a pod that keeps the hub unavailable', async (t) => {
     healthy();
     patchStatus('deployment', 'hub', { replicas: 1, updatedReplicas: 1, readyReplicas: 0, availableReplicas: 0, unavailableReplicas: 1 });
     const dep = JSON.parse(k(['get', 'deployment', 'hub', '-n', NS, '-o', 'json']));
@@ -236,7 +238,9 @@ describe('npm run verify against a real API server and a stand-in hub', { skip }
         state: { waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image "quay.io/jupyterhub/k8s-hub:9.9.9-missing"' } } }],
     });
     event('hub-pull', 'Pod', 'hub-7d9f-abcde', 'Warning', 'Failed', 'Failed to pull image "quay.io/jupyterhub/k8s-hub:9.9.9-missing": not found');
-    const w = line(await run(), 'workload:Deployment/hub');
+    const lines = await run();
+    t.diagnostic(formatChecklist(lines));
+    const w = line(lines, 'workload:Deployment/hub');
     assert.equal(w.status, 'fail');
     assert.match(w.title, /0\/1 available/);
     assert.match(w.details!.join('\n'), /pod hub-7d9f-abcde: container hub: ImagePullBackOff/);
