@@ -9,6 +9,7 @@
 import * as yaml from 'js-yaml';
 import { DEPLOYMENT_RECORD_NAME } from '../cluster/deployment-record';
 import { UserError } from '../util/errors';
+import { clusterCommands, formatArgv } from '../util/command';
 import { immutableChangeMessage, immutableChanges, isNamedObject, previousObjects } from './immutable-changes';
 import { KubeObject } from './kube-object';
 
@@ -55,7 +56,16 @@ export function checkDataMove(previous: ReadonlyMap<string, string>, next: reado
         '(or `npm run synth -- --allow-data-move`).',
     );
   }
-  const immutable = immutableChangeMessage(immutableChanges(previousObjects(previous), next), env);
+  const immutable = immutableChangeMessage(immutableChanges(previousObjects(previous), next, kubectlShown(env)), env);
   if (immutable) refused.push(immutable);
   if (refused.length > 0) throw new UserError(`${refused.join('\n\n')}\ndist/ is unchanged.`);
+}
+
+/** The kubectl the printed steps use: the one deploy, doctor and verify would run. */
+function kubectlShown(env: NodeJS.ProcessEnv): string {
+  try {
+    return formatArgv(clusterCommands(env).kubectl);
+  } catch {
+    return 'microk8s kubectl'; // an unsplittable KUBECTL is deploy's error to report, not synth's
+  }
 }

@@ -6,13 +6,14 @@
  * What the API server refuses (kubernetes/kubernetes pkg/apis/storage/validation
  * ValidateStorageClassUpdate, pkg/apis/core/validation ValidatePersistentVolumeClaimUpdate, and
  * the PersistentVolumeClaimResize admission plugin; checked against kube-apiserver v1.32 in
- * test/storage-changes.test.ts):
+ * test/storage-apiserver.test.ts):
  * - StorageClass: any change of `provisioner`, `parameters`, `reclaimPolicy`, `volumeBindingMode`.
  * - PersistentVolumeClaim: any change of its spec but `resources.requests` (and
  *   volumeAttributesClassName); a smaller request; a larger one unless the claim is bound and its
  *   class has `allowVolumeExpansion: true`.
  */
 import * as yaml from 'js-yaml';
+import { parseAddressPool } from '../config/network';
 import { parseQuantity } from '../config/quantity';
 import { isSecretFile } from './manifests';
 import { KubeObject } from './kube-object';
@@ -23,7 +24,7 @@ export interface ImmutableChange {
   readonly changes: readonly string[];
   readonly steps: readonly string[];
   /** Env var that lets synth go on once the steps are done; undefined: only a config change helps. */
-  readonly override?: 'HUB_ALLOW_STORAGE_CLASS_CHANGE' | 'HUB_ALLOW_DATA_MOVE';
+  readonly override?: 'HUB_ALLOW_STORAGE_CLASS_CHANGE' | 'HUB_ALLOW_DATA_MOVE' | 'HUB_ALLOW_POOL_RENAME';
 }
 
 /** A Kubernetes object with a kind and a name (a previous folder may hold other YAML). */
@@ -110,6 +111,25 @@ function claimMoveSteps(ns: string, name: string, kubectl: string): string[] {
   ];
 }
 
+/** The config field that names each backend's class, by the default names earlier versions gave. */
+const LEGACY_CLASS_FIELDS: Readonly<Record<string, string>> = {
+  'jupyterhub-hostpath': 'storage.storageClassName',
+  'jupyterhub-nfs': 'storage.nfs.storageClassName',
+  'jupyterhub-mayastor': 'storage.mayastor.storageClassName',
+  'jupyterhub-cephfs': 'storage.cephfs.storageClassName',
+};
+
+/**
+ * A claim whose class was an earlier version's default name ("jupyterhub-hostpath") and is now
+ * the per-hub default of the same backend ("<ns>-<release>-hostpath-<hash>"): the field to set.
+ */
+export function renamedDefaultClass(before: string | undefined, after: string | undefined): { field: string } | undefined {
+  const field = before !== undefined ? LEGACY_CLASS_FIELDS[before] : undefined;
+  if (!field || after === undefined) return undefined;
+  const backend = before!.slice('jupyterhub-'.length);
+  return new RegExp(`-${backend}-[0-9a-f]{6}$`).test(after) ? { field } : undefined;
+}
+
 function claimProblems(before: KubeObject, after: KubeObject, classes: ReadonlyMap<string, KubeObject>, kubectl: string): ImmutableChange[] {
   const a = ((before as { spec?: ClaimSpec }).spec ?? {}) as ClaimSpec;
   const b = ((after as { spec?: ClaimSpec }).spec ?? {}) as ClaimSpec;
@@ -121,7 +141,18 @@ function claimProblems(before: KubeObject, after: KubeObject, classes: ReadonlyM
   for (const k of ['storageClassName', 'accessModes', 'volumeMode', 'selector', 'volumeName', 'dataSource'] as const) {
     if (canonical(a[k]) !== canonical(b[k])) fixed.push(`spec.${k}: ${show(a[k])} -> ${show(b[k])}`);
   }
-  if (fixed.length > 0) out.push({ object, changes: fixed, steps: claimMoveSteps(ns, name, kubectl), override: 'HUB_ALLOW_DATA_MOVE' });
+  const renamed = renamedDefaultClass(a.storageClassName, b.storageClassName);
+  if (fixed.length === 1 && renamed) {
+    // Only the default class name changed (this version names classes per hub): keeping the
+    // old name is one config line, and no volume has to move.
+    out.push({
+      object,
+      changes: [...fixed, `(this version names storage classes after the hub, so two hubs never share one; this hub's claims were made with "${a.storageClassName}")`],
+      steps: [`keep the class this hub has: set ${renamed.field}: "${a.storageClassName}" in the config, then synth again (nothing moves)`],
+    });
+  } else if (fixed.length > 0) {
+    out.push({ object, changes: fixed, steps: claimMoveSteps(ns, name, kubectl), override: 'HUB_ALLOW_DATA_MOVE' });
+  }
   const sa = a.resources?.requests?.storage;
   const sb = b.resources?.requests?.storage;
   const qa = sa !== undefined ? parseQuantity(sa) : undefined;
@@ -170,6 +201,43 @@ export function immutableChanges(previous: readonly KubeObject[], next: readonly
       });
     } else if (o.kind === 'PersistentVolumeClaim') {
       out.push(...claimProblems(old, o, classes, kubectl));
+    }
+  }
+  out.push(...poolRenames(previous, next, kubectl));
+  return out;
+}
+
+function poolRanges(o: KubeObject): { first: number; last: number }[] {
+  return (((o as { spec?: { addresses?: string[] } }).spec?.addresses) ?? [])
+    .map((a) => parseAddressPool(a, { maskHostBits: true }))
+    .filter((r): r is NonNullable<typeof r> => r !== undefined);
+}
+
+/**
+ * Our MetalLB pool under a new name while the previous dist/ had one with overlapping addresses
+ * (this version names the pool after the hub's namespace): MetalLB's webhook refuses a pool that
+ * overlaps another, and the old pool (without this version's ownership label) is never pruned,
+ * so apply would fail. metallb/metallb v0.13.3 api/v1beta1/ipaddresspool_webhook.go.
+ */
+function poolRenames(previous: readonly KubeObject[], next: readonly KubeObject[], kubectl: string): ImmutableChange[] {
+  const out: ImmutableChange[] = [];
+  for (const pool of next.filter((o) => o.kind === 'IPAddressPool')) {
+    const ranges = poolRanges(pool);
+    for (const old of previous.filter((o) => o.kind === 'IPAddressPool' && o.metadata.name !== pool.metadata.name && o.metadata.namespace === pool.metadata.namespace)) {
+      if (!poolRanges(old).some((a) => ranges.some((b) => a.first <= b.last && b.first <= a.last))) continue;
+      const ns = pool.metadata.namespace ?? 'metallb-system';
+      out.push({
+        object: `IPAddressPool ${ns}/${pool.metadata.name}`,
+        changes: [
+          `metadata.name: ${show(old.metadata.name)} -> ${show(pool.metadata.name)} with overlapping addresses (MetalLB refuses two pools that overlap; this version names the pool after the hub's namespace unless loadBalancer.poolName is set)`,
+        ],
+        steps: [
+          `simplest, nothing changes on the cluster: set loadBalancer.poolName: "${old.metadata.name}" in the config and synth again; or, to take the new name:`,
+          `${kubectl} -n ${ns} delete ipaddresspools.metallb.io ${old.metadata.name}; ${kubectl} -n ${ns} delete l2advertisements.metallb.io ${old.metadata.name}   (the hub's IP is re-assigned from the new pool right after apply)`,
+          'HUB_ALLOW_POOL_RENAME=1 npm run synth, then apply dist/',
+        ],
+        override: 'HUB_ALLOW_POOL_RENAME',
+      });
     }
   }
   return out;
