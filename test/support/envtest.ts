@@ -29,8 +29,19 @@ export function kubectlBinary(env: NodeJS.ProcessEnv = process.env): string | un
   return fs.existsSync(candidate) ? candidate : undefined;
 }
 
-/** Why the real API server cannot run here, or undefined when it can. */
+/**
+ * Why the real API server cannot run here, or undefined when it can. In CI (CI=true) with
+ * ../shared present, a reason is an error, not a skip: CI must run these tests.
+ */
 export function envtestSkipReason(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const reason = envtestMissing(env);
+  if (reason && env.CI === 'true' && fs.existsSync(path.join(SHARED, 'envtest'))) {
+    throw new Error(`CI must run the real API server tests, but cannot: ${reason}`);
+  }
+  return reason;
+}
+
+function envtestMissing(env: NodeJS.ProcessEnv): string | undefined {
   if (env.HUB_TEST_KUBECONFIG && fs.existsSync(env.HUB_TEST_KUBECONFIG)) {
     return kubectlBinary(env) ? undefined : 'no kubectl: run `npm run setup` (installs kubectl v1.32.3 beside helm)';
   }

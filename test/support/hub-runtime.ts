@@ -26,6 +26,10 @@ export function hubRuntimeSkipReason(): string | undefined {
     if (ns.status !== 0) return `hub-runtime needs root or user namespaces for unshare: ${(ns.stderr || '').trim()}`;
     return undefined;
   })();
+  // CI has ../shared and runs as root: there a missing prerequisite must fail, never skip quietly.
+  if (cachedReason && process.env.CI === 'true' && fs.existsSync(HUB_RUNTIME)) {
+    throw new Error(`CI must run the real hub code, but cannot: ${cachedReason}`);
+  }
   return cachedReason;
 }
 
