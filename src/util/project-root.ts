@@ -4,7 +4,7 @@ import * as path from 'node:path';
 /**
  * The project folder (the one with cdk8s.yaml and package.json), found by walking up from this
  * file, so it is the same whether the code runs from src/ (tsx) or from the compiled copy in
- * .cache/build/ (scripts/run.mjs).
+ * .cache/build/ (src/launch.mjs).
  */
 function findRoot(start: string): string {
   let dir = start;
