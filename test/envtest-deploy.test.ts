@@ -81,7 +81,10 @@ describe('npm run deploy against a real API server', { skip }, () => {
       loadBalancer: { addressPool: '192.168.11.240-192.168.11.250', hubIP: '192.168.11.241', poolName: 'hub-a-v2' },
       storage: { storageClassName: 'hub-a-homes-v2' },
       hubDatabase: { type: 'postgres', url: 'postgresql://jupyterhub@db.example.org:5432/jupyterhub' },
-    }), { HUB_ALLOW_DATA_MOVE: '1' });
+      // A pool rename over the same addresses: synth asks for HUB_ALLOW_POOL_RENAME (on a real cluster
+      // MetalLB's webhook refuses the overlapping new pool until the old one is deleted by hand;
+      // envtest runs no webhook, so here deploy's prune removes the old one).
+    }), { HUB_ALLOW_DATA_MOVE: '1', HUB_ALLOW_POOL_RENAME: '1' });
     const refused = deployTo(c, a);
     assert.equal(refused.status, 1, 'the cluster records another storage class: deploy refuses without --allow-data-move');
     assert.match(refused.stderr, /hubDatabase: hostpath \/srv\/jupyterhub on node n1 -> postgres[\s\S]*--allow-data-move/);
@@ -170,7 +173,8 @@ describe('config changes applied over the previous dist/ (real API server)', { s
     change({ ...config, loadBalancer: { addressPool: '192.168.32.0/28', hubIP: '192.168.32.5' } });
     assert.deepEqual(c.get('ipaddresspools.metallb.io', 'changes', 'metallb-system').spec.addresses, ['192.168.32.0/28']);
     assert.equal(c.get('service', 'proxy-public', 'changes').metadata.annotations['metallb.universe.tf/loadBalancerIPs'], '192.168.32.5');
-    change({ ...config, loadBalancer: { ...config.loadBalancer, poolName: 'changes-v2' } });
+    // Renamed over the same addresses: refused by synth without HUB_ALLOW_POOL_RENAME (see test/upgrade-names.test.ts).
+    change({ ...config, loadBalancer: { ...config.loadBalancer, poolName: 'changes-v2' } }, { HUB_ALLOW_POOL_RENAME: '1' });
     assert.equal(c.get('ipaddresspools.metallb.io', 'changes', 'metallb-system'), undefined);
     assert.equal(c.get('service', 'proxy-public', 'changes').metadata.annotations['metallb.universe.tf/address-pool'], 'changes-v2');
   });
