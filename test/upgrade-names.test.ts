@@ -45,7 +45,7 @@ describe('names earlier versions gave', () => {
       return true;
     });
     // After the manual steps, the override lets it through, and dist/ has the new pool only.
-    synthesize({ env: { ...env(now), HUB_ALLOW_POOL_RENAME: '1' } });
+    synthesize({ env: { ...env(now), HUB_ALLOW_POOL_RENAME: 'true' } }); // any on-value, as every HUB_ALLOW_* flag (src/util/env-flag.ts)
     const pools = readObjects(path.join(work, 'dist')).filter((o) => o.object.kind === 'IPAddressPool').map((o) => o.object.metadata.name);
     assert.deepEqual(pools, ['research']);
   });

@@ -3,6 +3,7 @@
  * the chart cached under charts/ by `npm run chart:pull` (digest checked), else the JupyterHub
  * Helm repository (helm downloads it; needs internet).
  */
+import { envFlag } from '../util/env-flag';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -48,9 +49,6 @@ function chartMeta(chartPath: string): { name?: string; version?: string } {
   return { name: String(meta?.name ?? ''), version: String(meta?.version ?? '') };
 }
 
-function isTruthy(v: string | undefined): boolean {
-  return !!v && !['0', 'false', 'no', ''].includes(v.toLowerCase());
-}
 
 export function resolveChartSource(version: string, env: NodeJS.ProcessEnv = process.env, chartsDir = CHARTS_DIR): ChartSource {
   if (env.Z2JH_CHART) {
@@ -65,7 +63,7 @@ export function resolveChartSource(version: string, env: NodeJS.ProcessEnv = pro
     if (meta.version !== version) {
       throw new UserError(`Z2JH_CHART=${env.Z2JH_CHART} is jupyterhub ${meta.version}, but chartVersion in the config is ${version}.\nFix: use the ${version} chart, or set chartVersion to ${meta.version} after reading its upgrade notes.`);
     }
-    if (!readChartFile(p, 'values.schema.json') && !isTruthy(env.HUB_ALLOW_CHART_WITHOUT_SCHEMA)) {
+    if (!readChartFile(p, 'values.schema.json') && !envFlag(env, 'HUB_ALLOW_CHART_WITHOUT_SCHEMA')) {
       // Every packaged z2jh release since 1.0.0 ships values.schema.json, generated at publish
       // from values.schema.yaml (zero-to-jupyterhub-k8s 3.1.0: .github/workflows/publish.yml runs
       // tools/generate-json-schema.py); a git checkout's jupyterhub/ folder lacks it. Without it the

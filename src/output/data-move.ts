@@ -10,6 +10,7 @@ import * as yaml from 'js-yaml';
 import { DEPLOYMENT_RECORD_NAME } from '../cluster/deployment-record';
 import { UserError } from '../util/errors';
 import { clusterCommands, formatArgv } from '../util/command';
+import { envFlag } from '../util/env-flag';
 import { immutableChangeMessage, immutableChanges, isNamedObject, previousObjects } from './immutable-changes';
 import { KubeObject } from './kube-object';
 
@@ -47,7 +48,7 @@ export function dataMoves(before: Record<string, string> | undefined, after: Rec
 export function checkDataMove(previous: ReadonlyMap<string, string>, next: readonly KubeObject[], env: NodeJS.ProcessEnv): void {
   const moves = dataMoves(previousRecord(previous), recordIn(next));
   const refused: string[] = [];
-  if (moves.length > 0 && env.HUB_ALLOW_DATA_MOVE !== '1') {
+  if (moves.length > 0 && !envFlag(env, 'HUB_ALLOW_DATA_MOVE')) {
     refused.push(
       'This change moves where user homes and the hub database live:\n' +
         moves.map((m) => `  ${m}`).join('\n') +

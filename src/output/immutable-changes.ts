@@ -14,6 +14,7 @@
  */
 import * as yaml from 'js-yaml';
 import { parseAddressPool } from '../config/network';
+import { envFlag } from '../util/env-flag';
 import { parseQuantity } from '../config/quantity';
 import { isSecretFile } from './manifests';
 import { KubeObject } from './kube-object';
@@ -245,7 +246,7 @@ function poolRenames(previous: readonly KubeObject[], next: readonly KubeObject[
 
 /** The refusal text for the changes not overridden by `env`; undefined when nothing is refused. */
 export function immutableChangeMessage(changes: readonly ImmutableChange[], env: NodeJS.ProcessEnv): string | undefined {
-  const open = changes.filter((c) => !c.override || env[c.override] !== '1');
+  const open = changes.filter((c) => !c.override || !envFlag(env, c.override));
   if (open.length === 0) return undefined;
   const lines = ['This change alters fields the Kubernetes API server does not let change, so applying dist/ would fail:'];
   for (const c of open) {

@@ -7,6 +7,7 @@
  * Where no store exists on a CI runner (CI=true), or HUB_SECRETS=placeholder, fixed and clearly
  * marked placeholders are used instead: still deterministic, never deployable.
  */
+import { envFlag } from '../util/env-flag';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -48,9 +49,6 @@ export function placeholderSecret(name: string): string {
   return `${PLACEHOLDER_PREFIX}-${name}-`.padEnd(64, 'x');
 }
 
-function isTruthy(v: string | undefined): boolean {
-  return !!v && !['0', 'false', 'no', ''].includes(v.toLowerCase());
-}
 
 /**
  * The store's contents; undefined only when the file does not exist. Anything else (unreadable,
@@ -140,7 +138,7 @@ export function loadHubSecrets(opts: LoadSecretsOptions): HubSecrets {
   }
   const reasons: string[] = [];
   let stored = mode === 'placeholder' ? undefined : readStore(file);
-  const placeholders = mode === 'placeholder' || (stored === undefined && mode !== 'generate' && isTruthy(env.CI));
+  const placeholders = mode === 'placeholder' || (stored === undefined && mode !== 'generate' && envFlag(env, 'CI'));
   let generated: Record<GeneratedSecretName, string>;
   if (placeholders) {
     reasons.push(mode === 'placeholder'
