@@ -1,66 +1,12 @@
 /**
- * Reads `helm template` output the way the cluster's clients read it. helm install and kubectl
- * turn YAML into JSON with sigs.k8s.io/yaml, whose reader is a fork of go-yaml v2.4.0 (YAML 1.1
- * scalars: plain yes/no/on/off/y/n are booleans, also as mapping keys; 0755 is octal; `<<: *x`
- * merges). The `yaml` package in YAML 1.1 mode (what cdk8s's own Yaml.load uses, cdk8s 2.70
- * lib/yaml.js) reads the same, except for four scalars, which follow go-yaml v2.4.0 here
- * (github.com/go-yaml/yaml, tag v2.4.0, resolve.go and decode.go):
- * - sexagesimal `1:30` stays the string "1:30" (resolve.go: "Base 60 floats ... purposefully
- *   unsupported"); cdk8s read 90;
- * - a timestamp `2024-05-27` stays the string as written (decode.go: "for backward compatibility
- *   reasons we set it as a string"); cdk8s read "2024-05-27T00:00:00.000Z";
- * - `!!binary aGk=` is the decoded text "hi" (decode.go: `resolved = string(data)`); cdk8s read
- *   a Buffer's JSON, {"type":"Buffer","data":[...]};
- * - `0o755` is 493 (resolve.go: strconv.ParseInt(plain, 0, 64) takes the 0o prefix); cdk8s read
- *   the string "0o755".
- * test/helm-output.test.ts holds one case for each.
+ * Reads `helm template` output the way the cluster's clients read it: helm install and kubectl
+ * turn YAML into JSON with sigs.k8s.io/yaml (go-yaml v2.4.0's YAML 1.1 scalars), so dist/ must
+ * hold what they would have read from helm's text, not what a YAML 1.2 reader makes of it. The
+ * resolution rules, with their sources, are in src/util/kubectl-yaml.ts.
  */
-import { parseAllDocuments } from 'yaml';
-import type { ScalarTag, Tags } from 'yaml';
+import * as jsyaml from 'js-yaml';
+import { KUBECTL_READ_SCHEMA, NotJsonNumberError } from '../util/kubectl-yaml';
 import { UserError } from '../util/errors';
-
-const TAG = 'tag:yaml.org,2002:';
-
-/** `0o755`, `-0o7_55`: an integer, as strconv.ParseInt(s, 0, 64) reads it after go-yaml drops "_". */
-const octal0o: ScalarTag = {
-  identify: () => false,
-  default: true,
-  tag: `${TAG}int`,
-  test: /^[-+]?0o[0-7_]+$/,
-  resolve: (src) => {
-    const digits = src.replace(/_/g, '');
-    const n = parseInt(digits.replace(/^([-+]?)0o/, '$1'), 8);
-    return n;
-  },
-};
-
-/** `!!binary`: the decoded bytes as text (invalid UTF-8 becomes U+FFFD, as Go's JSON encoder does). */
-const binaryAsText: ScalarTag = {
-  identify: () => false,
-  default: false,
-  tag: `${TAG}binary`,
-  resolve: (src, onError) => {
-    const b64 = src.replace(/[\r\n]/g, '');
-    if (b64.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(b64)) onError('!!binary value contains invalid base64 data');
-    return Buffer.from(b64, 'base64').toString('utf8');
-  },
-};
-
-/** An explicit `!!timestamp`: the text as written. (Plain timestamps are strings without this tag.) */
-const timestampAsText: ScalarTag = {
-  identify: () => false,
-  default: false,
-  tag: `${TAG}timestamp`,
-  resolve: (src) => src,
-};
-
-function kubectlTags(tags: Tags): Tags {
-  const kept = tags.filter((t) => {
-    const tag = t as ScalarTag;
-    return tag.format !== 'TIME' && tag.tag !== `${TAG}timestamp` && tag.tag !== `${TAG}binary`;
-  });
-  return [...kept, octal0o, binaryAsText, timestampAsText];
-}
 
 function isEmpty(doc: unknown): boolean {
   if (doc === undefined || doc === null) return true;
@@ -74,17 +20,42 @@ function isEmpty(doc: unknown): boolean {
  * text can hold secrets.
  */
 export function parseHelmOutput(text: string, origin: string): unknown[] {
-  const docs = parseAllDocuments(text, { version: '1.1', customTags: kubectlTags });
-  const out: unknown[] = [];
-  // An empty text gives an EmptyStream, an empty array.
-  docs.forEach((doc, i) => {
-    const error = doc.errors[0];
-    if (error) {
-      const where = error.linePos ? `line ${error.linePos[0].line}` : `offset ${error.pos[0]}`;
-      throw new UserError(`helm template of ${origin} printed YAML that does not parse (document ${i + 1}, ${where}: ${error.code}).\nThis is a problem of the chart: report it with this message.`);
+  try {
+    return jsyaml.loadAll(text, undefined, { schema: KUBECTL_READ_SCHEMA }).filter((doc) => !isEmpty(doc));
+  } catch (err) {
+    if (err instanceof jsyaml.YAMLException) {
+      const at = err.mark ? `document ${documentAt(text, err.mark.position)}, line ${err.mark.line + 1}` : `document ${documentAt(text, text.length)}`;
+      throw new UserError(`helm template of ${origin} printed YAML that does not parse (${at}: ${err.reason}).\nThis is a problem of the chart: report it with this message.`);
     }
-    const json: unknown = doc.toJSON();
-    if (!isEmpty(json)) out.push(json);
-  });
-  return out;
+    if (err instanceof NotJsonNumberError) {
+      throw new UserError(`helm template of ${origin} printed a number kubectl cannot turn into JSON (document ${failingDocument(text)}: .inf or .nan).\nThis is a problem of the chart: report it with this message.`);
+    }
+    throw err;
+  }
+}
+
+/** Lines that start a document (`---` alone or before content). */
+const DOCUMENT_START = /^---(?=[ \t\r\n]|$)/gm;
+
+/** Which document (from 1) the text at `position` belongs to. */
+function documentAt(text: string, position: number): number {
+  const starts = [...text.slice(0, position).matchAll(DOCUMENT_START)].map((m) => m.index);
+  if (starts.length === 0) return 1;
+  // Text before the first `---` is a document of its own when it holds more than comments.
+  const before = text.slice(0, starts[0]).replace(/#.*$/gm, '').trim();
+  return starts.length + (before === '' ? 0 : 1);
+}
+
+/** The document that holds the value that failed (found again one document at a time: errors only). */
+function failingDocument(text: string): number {
+  const starts = [0, ...[...text.matchAll(DOCUMENT_START)].map((m) => m.index)];
+  for (let i = 0; i < starts.length; i++) {
+    const chunk = text.slice(starts[i], starts[i + 1] ?? text.length);
+    try {
+      jsyaml.loadAll(chunk, undefined, { schema: KUBECTL_READ_SCHEMA });
+    } catch {
+      return documentAt(text, starts[i] + 3);
+    }
+  }
+  return documentAt(text, text.length);
 }

@@ -7,6 +7,7 @@
 import * as yaml from 'js-yaml';
 import { managedLabels, PLACEHOLDER_ANNOTATION } from '../cluster/labels';
 import { UserError } from '../util/errors';
+import { KUBECTL_WRITE_SCHEMA } from '../util/kubectl-yaml';
 import { isClusterScoped, KubeObject, objectId } from './kube-object';
 
 /** dist/ file names; kubectl applies files of a folder in lexical order. */
@@ -120,7 +121,7 @@ export function fileFor(o: KubeObject): string {
 }
 
 export function renderYaml(objects: readonly KubeObject[]): string {
-  return objects.map((o) => `---\n${yaml.dump(o, { noRefs: true, lineWidth: -1, quotingType: '"' })}`).join('');
+  return objects.map((o) => `---\n${yaml.dump(o, { noRefs: true, lineWidth: -1, quotingType: '"', schema: KUBECTL_WRITE_SCHEMA })}`).join('');
 }
 
 /** Groups objects into dist/ files (path relative to dist/ -> YAML), in a stable order. */
