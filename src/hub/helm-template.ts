@@ -103,6 +103,12 @@ export function runHelmTemplate(req: HelmTemplateRequest): string {
 
 /** A helm run in the background. */
 export interface HelmRun {
+  /**
+   * Resolves once helm's standard input is closed, so that it has all its values and renders on
+   * its own (never rejects; `output` reports failures). Closing the pipe needs the event loop:
+   * a caller that goes on with synchronous work before this resolves keeps helm waiting.
+   */
+  readonly inputSent: Promise<void>;
   /** helm's standard output once it exits with status 0; a UserError otherwise. */
   readonly output: Promise<string>;
   /** Stops helm if it still runs (on any error of the caller). */
@@ -113,6 +119,10 @@ export interface HelmRun {
 export function startHelmTemplate(req: HelmTemplateRequest): HelmRun {
   let child: ChildProcess | undefined;
   let finished = false;
+  let inputDone: () => void = () => undefined;
+  const inputSent = new Promise<void>((resolve) => {
+    inputDone = resolve;
+  });
   const output = new Promise<string>((resolve, reject) => {
     const done = (err: UserError | undefined, text?: string) => {
       if (finished) return;
@@ -131,9 +141,13 @@ export function startHelmTemplate(req: HelmTemplateRequest): HelmRun {
     const err: Buffer[] = [];
     let size = 0;
     child = spawn(req.helm, [...req.args], { env: req.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
-    child.on('error', (e: NodeJS.ErrnoException) => done(notStarted(req, e)));
+    child.on('error', (e: NodeJS.ErrnoException) => {
+      inputDone();
+      done(notStarted(req, e));
+    });
     // EPIPE: helm exited without reading its values; its exit status says why.
-    child.stdin!.on('error', () => undefined);
+    child.stdin!.on('error', inputDone);
+    child.stdin!.on('finish', inputDone);
     child.stdin!.end(req.valuesYaml);
     child.stdout!.on('data', (b: Buffer) => {
       size += b.length;
@@ -144,6 +158,7 @@ export function startHelmTemplate(req: HelmTemplateRequest): HelmRun {
     });
     child.stderr!.on('data', (b: Buffer) => err.push(b));
     child.on('close', (status, signal) => {
+      inputDone();
       if (expired) done(timedOut(req));
       else if (status === 0) done(undefined, Buffer.concat(out).toString('utf8'));
       else done(failed(req, Buffer.concat(err).toString('utf8') || `exit status ${status ?? signal}`));
@@ -152,6 +167,7 @@ export function startHelmTemplate(req: HelmTemplateRequest): HelmRun {
   // The caller awaits `output` later; until then a failure must not count as unhandled.
   output.catch(() => undefined);
   return {
+    inputSent,
     output,
     cancel() {
       if (!finished && child && child.exitCode === null) child.kill('SIGKILL');

@@ -38,6 +38,17 @@ export interface JupyterHubChartProps {
   readonly chartDefaults?: Record<string, unknown>;
 }
 
+/** A render in progress (JupyterHubChart.start). */
+export interface Rendering {
+  /**
+   * Resolves once helm has read all its values (never rejects): from then on it renders on its
+   * own. Synchronous work started before this keeps helm waiting for the end of its input.
+   */
+  readonly valuesSent: Promise<void>;
+  /** Resolves when helm's objects are added; rejects with what went wrong (a UserError for the user's part). */
+  readonly done: Promise<void>;
+}
+
 export interface RenderOptions {
   /** How long helm may run. @default DEFAULT_HELM_TIMEOUT_SECONDS (60) */
   readonly timeoutSeconds?: number;
@@ -64,7 +75,7 @@ export class JupyterHubChart extends Construct {
   readonly redactedValues: Record<string, unknown>;
   private readonly props: JupyterHubChartProps;
   private readonly release: Construct;
-  private renderedObjects = false;
+  private renderDone = false;
 
   constructor(scope: Construct, id: string, props: JupyterHubChartProps) {
     super(scope, id);
@@ -77,7 +88,16 @@ export class JupyterHubChart extends Construct {
 
   /** Whether helm's objects were added (until then, the chart holds none of them). */
   get rendered(): boolean {
-    return this.renderedObjects;
+    return this.renderDone;
+  }
+
+  /**
+   * helm's objects as JSON, in helm's order: what the chart's toJson gives for them, without
+   * synthesizing this program's own objects again.
+   */
+  renderedObjects(): Record<string, unknown>[] {
+    if (!this.renderDone) throw new Error('JupyterHubChart: not rendered yet');
+    return this.release.node.children.filter((c): c is ApiObject => ApiObject.isApiObject(c)).map((o) => o.toJson() as Record<string, unknown>);
   }
 
   /** Runs helm now and adds the objects it renders (blocks until helm exits). */
@@ -90,17 +110,31 @@ export class JupyterHubChart extends Construct {
 
   /** Starts helm at once; resolves when the objects it rendered are added. */
   async render(options: RenderOptions = {}): Promise<void> {
+    await this.start(options).done;
+  }
+
+  /**
+   * Starts helm at once and returns; the values are checked against the chart while it renders
+   * (once helm has them: see `valuesSent`), then its objects are added (`done`).
+   */
+  start(options: RenderOptions = {}): Rendering {
     const request = this.helmRequest(options);
     const run: HelmRun = startHelmTemplate(request);
     options.signal?.addEventListener('abort', () => run.cancel(), { once: true });
-    try {
-      // While helm runs. (The read-back also warms up the YAML reader for helm's output.)
-      this.checkValues();
-      this.checkValuesReadBack(request.valuesYaml);
-      this.addObjects(await run.output);
-    } finally {
-      run.cancel();
-    }
+    const done = (async () => {
+      try {
+        await run.inputSent;
+        // While helm runs. (The read-back also warms up the YAML reader for helm's output.)
+        this.checkValues();
+        this.checkValuesReadBack(request.valuesYaml);
+        this.addObjects(await run.output);
+      } finally {
+        run.cancel();
+      }
+    })();
+    // Awaited by the caller later; until then a failure must not count as unhandled.
+    done.catch(() => undefined);
+    return { valuesSent: run.inputSent, done };
   }
 
   private helmRequest(options: RenderOptions): HelmTemplateRequest {
@@ -153,8 +187,8 @@ export class JupyterHubChart extends Construct {
 
   /** One ApiObject per document, with the ids cdk8s's Include gave them (name-kind-namespace). */
   private addObjects(output: string): void {
-    if (this.renderedObjects) throw new Error('JupyterHubChart: rendered twice');
-    this.renderedObjects = true;
+    if (this.renderDone) throw new Error('JupyterHubChart: rendered twice');
+    this.renderDone = true;
     let unnamed = 0;
     for (const doc of parseHelmOutput(output, this.props.source.origin)) {
       if (typeof doc !== 'object' || Array.isArray(doc)) {

@@ -11,7 +11,7 @@ import { DEPLOYMENT_RECORD_NAME } from '../cluster/deployment-record';
 import { UserError } from '../util/errors';
 import { clusterCommands, formatArgv } from '../util/command';
 import { envFlag } from '../util/env-flag';
-import { immutableChangeMessage, immutableChanges, isNamedObject, previousObjects } from './immutable-changes';
+import { immutableChangeMessage, immutableChanges, isNamedObject } from './immutable-changes';
 import { KubeObject } from './kube-object';
 
 // namespace: home PVCs live in it; a new namespace starts with none. homes / hubDatabase:
@@ -45,8 +45,12 @@ export function dataMoves(before: Record<string, string> | undefined, after: Rec
   return DATA_FACTS.filter((k) => before[k] !== undefined && before[k] !== after[k]).map((k) => `${k}: ${before[k]} -> ${after[k] ?? '(not used any more)'}`);
 }
 
-export function checkDataMove(previous: ReadonlyMap<string, string>, next: readonly KubeObject[], env: NodeJS.ProcessEnv): void {
-  const moves = dataMoves(previousRecord(previous), recordIn(next));
+/**
+ * Refuses `next` when it moves data or changes what the API server will not update, compared
+ * with the objects of the previous dist/ (see previousObjects).
+ */
+export function checkDataMove(previous: readonly KubeObject[], next: readonly KubeObject[], env: NodeJS.ProcessEnv): void {
+  const moves = dataMoves(recordIn(previous), recordIn(next));
   const refused: string[] = [];
   if (moves.length > 0 && !envFlag(env, 'HUB_ALLOW_DATA_MOVE')) {
     refused.push(
@@ -57,7 +61,7 @@ export function checkDataMove(previous: ReadonlyMap<string, string>, next: reado
         '(or `npm run synth -- --allow-data-move`).',
     );
   }
-  const immutable = immutableChangeMessage(immutableChanges(previousObjects(previous), next, kubectlShown(env)), env);
+  const immutable = immutableChangeMessage(immutableChanges(previous, next, kubectlShown(env)), env);
   if (immutable) refused.push(immutable);
   if (refused.length > 0) throw new UserError(`${refused.join('\n\n')}\ndist/ is unchanged.`);
 }

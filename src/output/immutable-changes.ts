@@ -18,6 +18,7 @@ import { envFlag } from '../util/env-flag';
 import { parseQuantity } from '../config/quantity';
 import { isSecretFile } from './manifests';
 import { KubeObject } from './kube-object';
+import { KUBECTL_READ_SCHEMA } from '../util/kubectl-yaml';
 
 /** A refused change: what and where, old -> new, and which override (if any) lets it through. */
 export interface ImmutableChange {
@@ -35,13 +36,16 @@ export function isNamedObject(d: unknown): d is KubeObject {
   return typeof o.kind === 'string' && !!o.metadata && typeof o.metadata === 'object' && typeof o.metadata.name === 'string';
 }
 
-/** Objects of the previous dist/ (top-level files, no Secrets: they cannot hold these kinds). */
+/**
+ * Objects of the previous dist/ (top-level files, no Secrets: they cannot hold these kinds), read
+ * as kubectl read them when they were applied.
+ */
 export function previousObjects(previous: ReadonlyMap<string, string>): KubeObject[] {
   const out: KubeObject[] = [];
   for (const [name, text] of previous) {
     if (!name.endsWith('.yaml') || name.includes('/') || isSecretFile(name)) continue;
     try {
-      for (const d of yaml.loadAll(text)) if (isNamedObject(d)) out.push(d);
+      for (const d of yaml.loadAll(text, undefined, { schema: KUBECTL_READ_SCHEMA })) if (isNamedObject(d)) out.push(d);
     } catch {
       // an unreadable file was not applied either
     }

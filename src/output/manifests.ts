@@ -70,7 +70,23 @@ export function foreignObjects(objects: readonly KubeObject[], namespace: string
   return foreign;
 }
 
-export function normalizeObjects(objects: readonly KubeObject[], opts: NormalizeOptions): KubeObject[] {
+/** One object as it goes into dist/: its namespace filled in (none when cluster-scoped), our labels, the placeholder mark. */
+export function normalizeObject(o: KubeObject, opts: NormalizeOptions): KubeObject {
+  const metadata = { ...o.metadata };
+  if (isClusterScoped(o.kind)) delete metadata.namespace;
+  else metadata.namespace ??= opts.namespace;
+  metadata.labels = { ...(metadata.labels ?? {}), ...managedLabels(opts.release, opts.namespace) };
+  if (o.kind === 'Secret' && opts.placeholders) {
+    metadata.annotations = { ...(metadata.annotations ?? {}), [PLACEHOLDER_ANNOTATION]: 'true' };
+  }
+  return { ...o, metadata } as KubeObject;
+}
+
+/**
+ * Refuses a set of normalized objects that must not be applied together: objects outside the
+ * hub's namespaces, two objects with one kind/namespace/name, Helm hooks.
+ */
+export function checkObjectSet(objects: readonly KubeObject[], opts: NormalizeOptions): void {
   const foreign = foreignObjects(objects, opts.namespace);
   if (foreign.length > 0) {
     const shown = foreign.length > 10 ? `${foreign.slice(0, 10).join(', ')} and ${foreign.length - 10} more` : foreign.join(', ');
@@ -81,27 +97,15 @@ export function normalizeObjects(objects: readonly KubeObject[], opts: Normalize
         'Fix: use the chart as released (`npm run chart:pull` checks its digest); if you changed the chart on purpose, take metadata.namespace out of those templates.',
     );
   }
-  const hooks: string[] = [];
-  const out = objects.map((o) => {
-    const metadata = { ...o.metadata };
-    if (isClusterScoped(o.kind)) delete metadata.namespace;
-    else metadata.namespace ??= opts.namespace;
-    metadata.labels = { ...(metadata.labels ?? {}), ...managedLabels(opts.release, opts.namespace) };
-    if (o.kind === 'Secret' && opts.placeholders) {
-      metadata.annotations = { ...(metadata.annotations ?? {}), [PLACEHOLDER_ANNOTATION]: 'true' };
-    }
-    const fixed = { ...o, metadata } as KubeObject;
-    if (metadata.annotations?.['helm.sh/hook']) hooks.push(objectId(fixed));
-    return fixed;
-  });
   const seen = new Set<string>();
-  const dupes = out.map(objectId).filter((id) => (seen.has(id) ? true : (seen.add(id), false)));
+  const dupes = objects.map(objectId).filter((id) => (seen.has(id) ? true : (seen.add(id), false)));
   if (dupes.length > 0) {
     throw new UserError(
       `Two objects would have the same kind, namespace and name: ${[...new Set(dupes)].join(', ')}; kubectl would keep only one.\n` +
         'Fix: a name in the config collides with one the chart or this program uses (tls.secretName, storage.storageClassName, claim names): rename it.',
     );
   }
+  const hooks = objects.filter((o) => o.metadata.annotations?.['helm.sh/hook']).map(objectId);
   if (hooks.length > 0) {
     throw new UserError(
       `Helm hook objects reached the output: ${hooks.join(', ')}.\n` +
@@ -109,6 +113,11 @@ export function normalizeObjects(objects: readonly KubeObject[], opts: Normalize
         'Fix: keep prePuller.hook.enabled false in src/hub/values.ts, and disable any other hook the chart renders.',
     );
   }
+}
+
+export function normalizeObjects(objects: readonly KubeObject[], opts: NormalizeOptions): KubeObject[] {
+  const out = objects.map((o) => normalizeObject(o, opts));
+  checkObjectSet(out, opts);
   return out;
 }
 
@@ -120,12 +129,28 @@ export function fileFor(o: KubeObject): string {
   return FILES.hub;
 }
 
-export function renderYaml(objects: readonly KubeObject[]): string {
-  return objects.map((o) => `---\n${yaml.dump(o, { noRefs: true, lineWidth: -1, quotingType: '"', schema: KUBECTL_WRITE_SCHEMA })}`).join('');
+/** One object's YAML document, as in dist/. */
+export function objectYaml(o: KubeObject): string {
+  return `---\n${yaml.dump(o, { noRefs: true, lineWidth: -1, quotingType: '"', schema: KUBECTL_WRITE_SCHEMA })}`;
+}
+
+/**
+ * The objects' YAML documents. `cache` keeps each object's text (by object), for a caller that
+ * lays out the same objects more than once (synth: its own objects before and after helm's).
+ */
+export function renderYaml(objects: readonly KubeObject[], cache?: WeakMap<KubeObject, string>): string {
+  return objects.map((o) => {
+    let text = cache?.get(o);
+    if (text === undefined) {
+      text = objectYaml(o);
+      cache?.set(o, text);
+    }
+    return text;
+  }).join('');
 }
 
 /** Groups objects into dist/ files (path relative to dist/ -> YAML), in a stable order. */
-export function layoutFiles(apply: readonly KubeObject[], patches: readonly KubeObject[], values?: Record<string, unknown>): Map<string, string> {
+export function layoutFiles(apply: readonly KubeObject[], patches: readonly KubeObject[], values?: Record<string, unknown>, cache?: WeakMap<KubeObject, string>): Map<string, string> {
   const groups = new Map<string, KubeObject[]>();
   for (const o of apply) {
     const f = fileFor(o);
@@ -134,7 +159,7 @@ export function layoutFiles(apply: readonly KubeObject[], patches: readonly Kube
   }
   if (patches.length > 0) groups.set(FILES.provisionerPatch, [...patches]);
   const files = new Map<string, string>();
-  const texts = new Map<string, string>([...groups].map(([name, objs]) => [name, renderYaml(objs)]));
+  const texts = new Map<string, string>([...groups].map(([name, objs]) => [name, renderYaml(objs, cache)]));
   if (values) {
     texts.set(FILES.values, `# The values given to the z2jh chart (secrets shown as "(secret)"). Not applied: for review and diffs.\n${yaml.dump(values, { noRefs: true, lineWidth: -1, sortKeys: true })}`);
   }

@@ -17,7 +17,9 @@ import { HubSecrets, loadHubSecrets, secretsDir } from '../secret-store/store';
 import { checkDataMove } from './data-move';
 import { KubeObject } from './kube-object';
 import { findLeaks, leakError, namedSecrets } from './leak-check';
-import { isSecretFile, layoutFiles, normalizeObjects } from './manifests';
+import { checkObjectSet, FILES, fileFor, isSecretFile, layoutFiles, normalizeObject, NormalizeOptions, normalizeObjects } from './manifests';
+import { previousObjects } from './immutable-changes';
+import type { PlacedObject } from './validate';
 import { checkOutdir, cleanLeftovers, lockOutdir, OutdirLock, readDist, writeDist } from './write-dist';
 import { UserError } from '../util/errors';
 
@@ -108,54 +110,98 @@ function prepare(opts: SynthOptions): Prepared {
   return { env, outdir, loaded, tls, secrets, hub, helmTimeoutSeconds: timeout };
 }
 
-/**
- * The objects in `hub` so far, laid out as files, with the secret-leak check and offline
- * validation. Throws what a user must fix.
- */
-function checkedFiles(p: Prepared): { apply: KubeObject[]; files: Map<string, string>; applyWarnings: string[] } {
-  const { env, loaded, secrets, tls, hub } = p;
-  const c = loaded.config;
-  const apply = normalizeObjects(hub.manifests.toJson() as KubeObject[], { namespace: c.namespace, release: c.releaseName, placeholders: secrets.placeholderReasons.length > 0 });
-  const patches = hub.patches.toJson() as KubeObject[];
-  const files = layoutFiles(apply, patches, hub.jupyterhub.redactedValues);
-  const leaks = findLeaks(files, namedSecrets(secrets, tls));
-  if (leaks.length > 0) throw leakError(leaks, c);
+/** This program's own objects (everything but helm's), checked: ready to be joined by helm's. */
+interface OwnObjects {
+  readonly objects: readonly KubeObject[];
+  readonly patches: readonly KubeObject[];
+  /** Each object's YAML, kept for the layout with helm's objects. */
+  readonly yaml: WeakMap<KubeObject, string>;
+}
+
+function normalizeOptions(p: Prepared): NormalizeOptions {
+  const c = p.loaded.config;
+  return { namespace: c.namespace, release: c.releaseName, placeholders: p.secrets.placeholderReasons.length > 0 };
+}
+
+/** Offline validation; throws what a user must fix. */
+function validateOrThrow(p: Prepared, objects: Iterable<PlacedObject>): void {
   // Required here, not imported: in synthesizeAsync the validators then load while helm runs.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { clientSideApplyWarnings, formatProblems, validateFiles } = require('./validate') as typeof import('./validate');
-  const problems = validateFiles(files, { allowKinds: allowedKinds(env), microk8sRelease: c.microk8s.release });
+  const { formatProblems, validateObjects } = require('./validate') as typeof import('./validate');
+  const problems = validateObjects(objects, { allowKinds: allowedKinds(p.env), microk8sRelease: p.loaded.config.microk8s.release });
   if (problems.length > 0) {
     throw new UserError(`Refusing to write dist/: ${problems.length} object problem(s) found by offline validation:\n${formatProblems(problems)}`);
   }
-  // Objects too large for the README's plain `kubectl apply` (its last-applied annotation).
-  return { apply, files, applyWarnings: clientSideApplyWarnings(apply) };
 }
 
-/** Everything after the helm run: checks, then dist/ (unless dryRun). */
-function finish(p: Prepared, opts: SynthOptions): SynthResult {
-  const { env, outdir, loaded, secrets, tls } = p;
-  if (!p.hub.jupyterhub.rendered) throw new Error('synth: the z2jh release was not rendered');
-  const { apply, files, applyWarnings } = checkedFiles(p);
-  // One synth at a time from here: reading the previous output (data-move guard) and writing.
-  let lock: OutdirLock | undefined;
-  if (!opts.dryRun) {
-    lock = lockOutdir(outdir, opts.lockWaitSeconds ?? 15);
-  }
+/** The files of `objects`, after the secret-leak check. */
+function filesWithoutLeaks(p: Prepared, objects: readonly KubeObject[], patches: readonly KubeObject[], yaml: WeakMap<KubeObject, string>): Map<string, string> {
+  const files = layoutFiles(objects, patches, p.hub.jupyterhub.redactedValues, yaml);
+  const leaks = findLeaks(files, namedSecrets(p.secrets, p.tls));
+  if (leaks.length > 0) throw leakError(leaks, p.loaded.config);
+  return files;
+}
+
+/**
+ * This program's own objects, before helm's are added: normalized, laid out, checked for
+ * secrets and validated. In synthesizeAsync this runs while helm renders.
+ */
+function checkOwnObjects(p: Prepared): OwnObjects {
+  if (p.hub.jupyterhub.rendered) throw new Error('synth: own objects must be taken before the z2jh release is rendered');
+  const opts = normalizeOptions(p);
+  const objects = normalizeObjects(p.hub.manifests.toJson() as KubeObject[], opts);
+  const patches = p.hub.patches.toJson() as KubeObject[];
+  const yaml = new WeakMap<KubeObject, string>();
+  filesWithoutLeaks(p, objects, patches, yaml);
+  validateOrThrow(p, [
+    ...objects.map((object) => ({ file: fileFor(object), object })),
+    ...patches.map((object) => ({ file: FILES.provisionerPatch, object })),
+  ]);
+  return { objects, patches, yaml };
+}
+
+/** The previous output, for the data-move guard: its top-level object files, Secrets left out. */
+function readPrevious(outdir: string): KubeObject[] {
+  return previousObjects(readDist(outdir, (f) => !f.includes('/') && !isSecretFile(f)));
+}
+
+/**
+ * The folder, locked for this synth (unless dryRun), checked and cleaned, with what it held
+ * before. From here to the end of writing, one synth at a time.
+ */
+function openOutdir(p: Prepared, opts: SynthOptions): { lock?: OutdirLock; previous: KubeObject[] } {
+  if (opts.dryRun) return { previous: readPrevious(p.outdir) };
+  const lock = lockOutdir(p.outdir, opts.lockWaitSeconds ?? 15);
   try {
-    if (!opts.dryRun) {
-      checkOutdir(outdir, outdirRules(env));
-      cleanLeftovers(outdir);
-    }
-    const previous = readDist(outdir);
-    if (!opts.allowDataMove) checkDataMove(previous, apply, env);
-    if (!opts.dryRun) {
-      writeDist(outdir, files);
-      stageForCdk8sCli(outdir, files, env);
-    }
-  } finally {
-    lock?.release();
+    checkOutdir(p.outdir, outdirRules(p.env));
+    cleanLeftovers(p.outdir);
+    return { lock, previous: readPrevious(p.outdir) };
+  } catch (err) {
+    lock.release();
+    throw err;
   }
-  return { loaded, files, objects: apply, warnings: [...(tls?.warnings ?? []), ...applyWarnings], placeholderReasons: secrets.placeholderReasons, outdir };
+}
+
+/** Everything after the helm run: helm's objects checked and joined to ours, then dist/ (unless dryRun). */
+function finish(p: Prepared, opts: SynthOptions, own: OwnObjects, outdir: { lock?: OutdirLock; previous: KubeObject[] }): SynthResult {
+  const { env, loaded, secrets, tls } = p;
+  if (!p.hub.jupyterhub.rendered) throw new Error('synth: the z2jh release was not rendered');
+  const nopts = normalizeOptions(p);
+  const released = p.hub.jupyterhub.renderedObjects().map((o) => normalizeObject(o as KubeObject, nopts));
+  const apply = [...own.objects, ...released];
+  checkObjectSet(apply, nopts);
+  const files = filesWithoutLeaks(p, apply, own.patches, own.yaml);
+  validateOrThrow(p, released.map((object) => ({ file: fileFor(object), object })));
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { clientSideApplyWarnings } = require('./validate') as typeof import('./validate');
+  // Objects too large for the README's plain `kubectl apply` (its last-applied annotation).
+  const applyWarnings = clientSideApplyWarnings(apply);
+  if (!opts.allowDataMove) checkDataMove(outdir.previous, apply, env);
+  if (!opts.dryRun) {
+    writeDist(p.outdir, files);
+    stageForCdk8sCli(p.outdir, files, env);
+  }
+  return { loaded, files, objects: apply, warnings: [...(tls?.warnings ?? []), ...applyWarnings], placeholderReasons: secrets.placeholderReasons, outdir: p.outdir };
 }
 
 /**
@@ -164,27 +210,44 @@ function finish(p: Prepared, opts: SynthOptions): SynthResult {
  */
 export function synthesize(opts: SynthOptions = {}): SynthResult {
   const p = prepare(opts);
+  const own = checkOwnObjects(p);
   p.hub.jupyterhub.renderSync({ timeoutSeconds: p.helmTimeoutSeconds, env: p.env });
-  return finish(p, opts);
+  const outdir = openOutdir(p, opts);
+  try {
+    return finish(p, opts, own, outdir);
+  } finally {
+    outdir.lock?.release();
+  }
 }
 
-/** The same as `synthesize`, with the checks that do not need helm's output done while helm runs. */
+/**
+ * The same as `synthesize`, with everything that does not need helm's output done while helm
+ * runs: the values checked against the chart schema (by render()), this program's own objects
+ * checked (a mistake there is reported without waiting for helm, and the validators are warm
+ * when helm's objects arrive), the output folder locked and the previous output read.
+ */
 export async function synthesizeAsync(opts: SynthOptions = {}): Promise<SynthResult> {
   const p = prepare(opts);
   const abort = new AbortController();
-  const rendering = p.hub.jupyterhub.render({ timeoutSeconds: p.helmTimeoutSeconds, env: p.env, signal: abort.signal });
+  const rendering = p.hub.jupyterhub.start({ timeoutSeconds: p.helmTimeoutSeconds, env: p.env, signal: abort.signal });
+  let own: OwnObjects;
+  let outdir: { lock?: OutdirLock; previous: KubeObject[] };
   try {
-    // While helm runs (the values were checked against the chart schema by render()): the same
-    // checks on this program's own objects. A mistake there is reported without waiting for
-    // helm, and the validators are loaded and warm when helm's objects arrive.
-    checkedFiles(p);
+    // helm reads all its values before it renders; its input is closed by the event loop.
+    await rendering.valuesSent;
+    own = checkOwnObjects(p);
+    outdir = openOutdir(p, opts);
   } catch (err) {
     abort.abort();
-    await rendering.catch(() => undefined);
+    await rendering.done.catch(() => undefined);
     throw err;
   }
-  await rendering;
-  return finish(p, opts);
+  try {
+    await rendering.done;
+    return finish(p, opts, own, outdir);
+  } finally {
+    outdir.lock?.release();
+  }
 }
 
 /**

@@ -17,6 +17,7 @@ import { createHash } from 'node:crypto';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { compileCached } from '../util/ajv-cache';
 import * as yaml from 'js-yaml';
+import { KUBECTL_READ_SCHEMA, NotJsonNumberError } from '../util/kubectl-yaml';
 import { MetalLbVersion, metallbVersionsFor } from '../cluster/microk8s-release';
 import { isClusterScoped, KubeObject, objectId } from './kube-object';
 import { isObjectFile } from './manifests';
@@ -175,24 +176,38 @@ export function validateObject(o: KubeObject, file: string, opts: ValidateOption
   return out;
 }
 
-/** Validates the files of a dist/ folder (relative path -> YAML). */
+/** An object and the dist/ file it is written to (for messages; patches/ files get the generic rules only). */
+export interface PlacedObject {
+  readonly file: string;
+  readonly object: KubeObject;
+}
+
+/** Validates objects as synth writes them (no YAML round trip: test/kubectl-yaml.test.ts shows dist/ reads back as written). */
+export function validateObjects(objects: Iterable<PlacedObject>, opts: ValidateOptions = {}): ValidationProblem[] {
+  const out: ValidationProblem[] = [];
+  for (const { file, object } of objects) {
+    // Patches are partial objects by design: only the generic rules apply to them.
+    if (file.startsWith('patches/')) out.push(...ruleProblems(object, file));
+    else out.push(...validateObject(object, file, opts));
+  }
+  return out;
+}
+
+/** Validates the files of a dist/ folder (relative path -> YAML), as `npm run validate` reads them. */
 export function validateFiles(files: ReadonlyMap<string, string>, opts: ValidateOptions = {}): ValidationProblem[] {
   const out: ValidationProblem[] = [];
   for (const [file, text] of files) {
     if (!isObjectFile(file)) continue;
     let docs: unknown[];
     try {
-      docs = yaml.loadAll(text);
+      // Read as kubectl reads it (YAML 1.1 scalars).
+      docs = yaml.loadAll(text, undefined, { schema: KUBECTL_READ_SCHEMA });
     } catch (err) {
-      out.push({ file, object: '(file)', path: '', message: `is not valid YAML: ${err instanceof yaml.YAMLException ? err.reason : 'parse error'}` });
+      const why = err instanceof yaml.YAMLException ? err.reason : err instanceof NotJsonNumberError ? 'holds .inf or .nan, which kubectl cannot turn into JSON' : 'parse error';
+      out.push({ file, object: '(file)', path: '', message: `is not valid YAML: ${why}` });
       continue;
     }
-    for (const d of docs) {
-      if (d === null || d === undefined) continue;
-      // Patches are partial objects by design: only the generic rules apply to them.
-      if (file.startsWith('patches/')) out.push(...ruleProblems(d as KubeObject, file));
-      else out.push(...validateObject(d as KubeObject, file, opts));
-    }
+    out.push(...validateObjects(docs.filter((d) => d !== null && d !== undefined).map((d) => ({ file, object: d as KubeObject })), opts));
   }
   return out;
 }

@@ -279,8 +279,11 @@ function removeEmptyFolders(dir: string, top: boolean): void {
   if (!top && fs.readdirSync(dir).length === 0) fs.rmdirSync(dir);
 }
 
-/** Reads a dist/ folder back: relative path -> content (YAML files only, recursively). */
-export function readDist(dir: string): Map<string, string> {
+/**
+ * Reads a dist/ folder back, recursively: relative path -> text of its .yaml/.yml/.json files.
+ * `include` chooses which of them to read. @default all
+ */
+export function readDist(dir: string, include: (relativePath: string) => boolean = () => true): Map<string, string> {
   const out = new Map<string, string>();
   const walk = (d: string) => {
     if (!fs.existsSync(d)) return;
@@ -288,7 +291,7 @@ export function readDist(dir: string): Map<string, string> {
       const p = path.join(d, e.name);
       if (e.isDirectory()) {
         if (!e.name.startsWith(STAGING_PREFIX)) walk(p);
-      } else if (/\.(ya?ml|json)$/.test(e.name)) out.set(path.relative(dir, p), fs.readFileSync(p, 'utf8'));
+      } else if (/\.(ya?ml|json)$/.test(e.name) && include(path.relative(dir, p))) out.set(path.relative(dir, p), fs.readFileSync(p, 'utf8'));
     }
   };
   walk(dir);
