@@ -11,6 +11,7 @@ import * as yaml from 'js-yaml';
 import { extractFromTgz } from '../util/archive';
 import { UserError } from '../util/errors';
 import { PROJECT_ROOT } from '../util/project-root';
+import { KUBECTL_READ_SCHEMA } from '../util/kubectl-yaml';
 
 export const Z2JH_REPO = 'https://hub.jupyter.org/helm-chart/';
 export const CHART_NAME = 'jupyterhub';
@@ -111,6 +112,7 @@ export function readChartDefaults(source: ChartSource): Record<string, unknown> 
   if (source.kind === 'repo') return undefined;
   const raw = readChartFile(source.path, 'values.yaml');
   if (!raw) return undefined;
-  const v = yaml.load(raw.toString('utf8'));
+  // Read as helm reads it (YAML 1.1, sigs.k8s.io/yaml).
+  const v = yaml.load(raw.toString('utf8'), { schema: KUBECTL_READ_SCHEMA });
   return v && typeof v === 'object' ? (v as Record<string, unknown>) : {};
 }

@@ -46,6 +46,16 @@ export function dataMoves(before: Record<string, string> | undefined, after: Rec
 }
 
 /**
+ * The documents of a previous dist/ file the guards below compare: StorageClasses, claims and
+ * pools (immutable-changes.ts) and the deployment record. Others (a 10,000-user allowlist) are
+ * not worth parsing on every synth.
+ */
+export function comparedDocument(doc: string): boolean {
+  if (/^kind: ["']?(StorageClass|PersistentVolumeClaim|IPAddressPool)["']?$/m.test(doc)) return true;
+  return /^kind: ["']?ConfigMap["']?$/m.test(doc) && doc.includes(DEPLOYMENT_RECORD_NAME);
+}
+
+/**
  * Refuses `next` when it moves data or changes what the API server will not update, compared
  * with the objects of the previous dist/ (see previousObjects).
  */

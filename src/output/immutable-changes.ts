@@ -40,14 +40,18 @@ export function isNamedObject(d: unknown): d is KubeObject {
  * Objects of the previous dist/ (top-level files, no Secrets: they cannot hold these kinds), read
  * as kubectl read them when they were applied.
  */
-export function previousObjects(previous: ReadonlyMap<string, string>): KubeObject[] {
+export function previousObjects(previous: ReadonlyMap<string, string>, wanted: (document: string) => boolean = () => true): KubeObject[] {
   const out: KubeObject[] = [];
   for (const [name, text] of previous) {
     if (!name.endsWith('.yaml') || name.includes('/') || isSecretFile(name)) continue;
-    try {
-      for (const d of yaml.loadAll(text, undefined, { schema: KUBECTL_READ_SCHEMA })) if (isNamedObject(d)) out.push(d);
-    } catch {
-      // an unreadable file was not applied either
+    // `wanted` sees each document's text (dist/ files are `---` separated, top-level keys at column 0).
+    for (const doc of text.split(/^---$/m)) {
+      if (!wanted(doc)) continue;
+      try {
+        for (const d of yaml.loadAll(doc, undefined, { schema: KUBECTL_READ_SCHEMA })) if (isNamedObject(d)) out.push(d);
+      } catch {
+        // an unreadable document was not applied either
+      }
     }
   }
   return out;

@@ -14,7 +14,7 @@ import { DEFAULT_HELM_TIMEOUT_SECONDS } from '../hub/helm-template';
 import { PROJECT_ROOT } from '../util/project-root';
 import { HubEnvironment } from '../hub-environment';
 import { HubSecrets, loadHubSecrets, secretsDir } from '../secret-store/store';
-import { checkDataMove } from './data-move';
+import { checkDataMove, comparedDocument } from './data-move';
 import { KubeObject } from './kube-object';
 import { findLeaks, leakError, namedSecrets } from './leak-check';
 import { checkObjectSet, FILES, fileFor, isSecretFile, layoutFiles, normalizeObject, NormalizeOptions, normalizeObjects } from './manifests';
@@ -162,7 +162,7 @@ function checkOwnObjects(p: Prepared): OwnObjects {
 
 /** The previous output, for the data-move guard: its top-level object files, Secrets left out. */
 function readPrevious(outdir: string): KubeObject[] {
-  return previousObjects(readDist(outdir, (f) => !f.includes('/') && !isSecretFile(f)));
+  return previousObjects(readDist(outdir, (f) => !f.includes('/') && !isSecretFile(f)), comparedDocument);
 }
 
 /**
