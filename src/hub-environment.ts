@@ -11,6 +11,7 @@ import type { HubConfig } from './config/schema';
 import { Auth0Authenticator } from './hub/auth0-authenticator';
 import type { ChartSource } from './hub/chart-source';
 import { JupyterHubChart } from './hub/jupyterhub-chart';
+import type { ReleaseRun } from './hub/jupyterhub-release';
 import { PostgresHubDatabase } from './hub/postgres-hub-database';
 import { GpuImagePuller } from './hub/gpu-image-puller';
 import { imageString, resolveProfiles } from './hub/profiles';
@@ -24,6 +25,11 @@ export interface HubEnvironmentProps {
   readonly tls?: TlsMaterial;
   readonly chartSource: ChartSource;
   readonly helmExecutable: string;
+  /**
+   * helm already started with these values (hubValuesFor), so that it renders while the tree is
+   * built; JupyterHubChart refuses it if its values are not the tree's. @default - started by the chart
+   */
+  readonly release?: ReleaseRun;
 }
 
 /**
@@ -108,6 +114,7 @@ export class HubEnvironment extends Construct {
       releaseName: c.releaseName,
       namespace: ns.name,
       kubeVersion: kubeVersionFor(c.microk8s.release),
+      release: props.release,
       values: buildHubValues({
         config: c,
         storageClassName: storage.homesClass,

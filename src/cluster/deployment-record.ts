@@ -7,7 +7,9 @@ export interface DeploymentRecordProps {
   readonly facts: Readonly<Record<string, string>>;
 }
 
-export const DEPLOYMENT_RECORD_NAME = 'microk8s-jupyterhub-state';
+import { DEPLOYMENT_RECORD_NAME } from './labels';
+
+export { DEPLOYMENT_RECORD_NAME };
 
 /**
  * A ConfigMap recording the storage facts of this deployment. It sits in dist/ and in the

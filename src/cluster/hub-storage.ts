@@ -8,7 +8,7 @@ import { MayastorStorageClass } from './mayastor-storage-class';
 import { NfsAddonStorageClass } from './nfs-addon-storage-class';
 import { NfsStorageClass } from './nfs-storage-class';
 import { SharedDataClaim } from './shared-data-claim';
-import { dataLocation, mayastorReplicas, storageClassNameFor, supportsReadWriteMany, usedBackends } from './storage-backends';
+import { dataLocation, mayastorReplicas, sharedDataClaims, storageClassNameFor, supportsReadWriteMany, usedBackends } from './storage-backends';
 
 export interface HubStorageProps {
   readonly config: HubConfig;
@@ -67,15 +67,17 @@ export class HubStorage extends Construct {
     if (backends.has('cephfs')) {
       new CephfsStorageClass(this, 'Cephfs', { ...(c.storage.cephfs ?? {}), name: storageClassNameFor(c, 'cephfs'), reclaimPolicy });
     }
-    for (const [key, claimName] of [['datasets', 'shared-datasets'], ['teamFolder', 'shared-team-folder']] as const) {
+    const claims = sharedDataClaims(c);
+    for (const key of ['datasets', 'teamFolder'] as const) {
+      const claim = claims[key];
       const src = c.sharedData[key];
-      if (src?.type !== 'backend') continue;
+      if (!claim || src?.type !== 'backend') continue;
       this.sharedDataClaims[key] = new SharedDataClaim(this, `SharedData-${key}`, {
-        name: claimName,
+        name: claim.name,
         namespace: props.namespace,
-        storageClassName: storageClassNameFor(c, src.backend),
+        storageClassName: storageClassNameFor(c, claim.backend),
         size: src.size,
-        accessMode: supportsReadWriteMany(src.backend) ? 'ReadWriteMany' : 'ReadWriteOnce',
+        accessMode: supportsReadWriteMany(claim.backend) ? 'ReadWriteMany' : 'ReadWriteOnce',
       }).claimName;
     }
     this.homesClass = storageClassNameFor(c, c.storage.homes);

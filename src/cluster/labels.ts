@@ -11,6 +11,9 @@ export const HUB_LABEL = 'microk8s-jupyterhub/hub-namespace';
 /** Set on every Secret synthesized without real secret values. */
 export const PLACEHOLDER_ANNOTATION = 'microk8s-jupyterhub/placeholder-secrets';
 
+/** The ConfigMap recording where this hub's data lives (DeploymentRecord; the data-move guard reads it). */
+export const DEPLOYMENT_RECORD_NAME = 'microk8s-jupyterhub-state';
+
 export function managedLabels(release: string, hubNamespace: string): Record<string, string> {
   return { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [RELEASE_LABEL]: release, [HUB_LABEL]: hubNamespace };
 }

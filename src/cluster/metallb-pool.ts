@@ -1,8 +1,7 @@
 import { Construct } from 'constructs';
 import { IpAddressPool, L2Advertisement } from '../../imports/metallb.io';
 import { hubIpProblem, parseAddressPool } from '../config/network';
-import type { HubConfig } from '../config/schema';
-import { metallbServiceAnnotations } from './microk8s-release';
+import { metallbServiceAnnotations, poolNameOf } from './microk8s-release';
 
 export interface MetalLbPoolProps {
   /** Addresses MetalLB may hand out: "a.b.c.d-e.f.g.h" or a CIDR. */
@@ -22,10 +21,7 @@ export interface MetalLbPoolProps {
   readonly microk8sRelease?: string;
 }
 
-/** The pool name a config ends up with: `loadBalancer.poolName`, else the hub's namespace. */
-export function poolNameOf(c: Pick<HubConfig, 'namespace'> & { loadBalancer: Pick<HubConfig['loadBalancer'], 'poolName'> }): string {
-  return c.loadBalancer.poolName ?? c.namespace;
-}
+export { poolNameOf };
 
 /**
  * A MetalLB `IPAddressPool` and the `L2Advertisement` that announces it on the LAN (layer 2 mode,

@@ -56,6 +56,11 @@ export function metallbVersionsFor(release: string | undefined): readonly MetalL
  *   `metallb.universe.tf/...` names ("Deprecated Annotations. Used for backward compatibility").
  * So: the old names unless every targeted MetalLB reads the new ones.
  */
+/** The MetalLB pool name a config ends up with: `loadBalancer.poolName`, else the hub's namespace. */
+export function poolNameOf(c: { readonly namespace: string; readonly loadBalancer: { readonly poolName?: string } }): string {
+  return c.loadBalancer.poolName ?? c.namespace;
+}
+
 export function metallbServiceAnnotations(release: string | undefined, pool: string, ip: string): Record<string, string> {
   const prefix = metallbVersionsFor(release).includes('v0.13.3') ? 'metallb.universe.tf' : 'metallb.io';
   return { [`${prefix}/address-pool`]: pool, [`${prefix}/loadBalancerIPs`]: ip };

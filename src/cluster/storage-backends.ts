@@ -38,6 +38,16 @@ export function storageClassNameFor(c: HubConfig, backend: StorageBackend): stri
 }
 
 /** Backends whose volumes several nodes can mount at once. */
+/** Claims for shared data on a storage backend (SharedDataClaim), by sharedData key: name and backend. */
+export function sharedDataClaims(c: HubConfig): { readonly datasets?: { name: string; backend: StorageBackend }; readonly teamFolder?: { name: string; backend: StorageBackend } } {
+  const out: { datasets?: { name: string; backend: StorageBackend }; teamFolder?: { name: string; backend: StorageBackend } } = {};
+  for (const [key, name] of [['datasets', 'shared-datasets'], ['teamFolder', 'shared-team-folder']] as const) {
+    const src = c.sharedData[key];
+    if (src?.type === 'backend') out[key] = { name, backend: src.backend };
+  }
+  return out;
+}
+
 export function supportsReadWriteMany(backend: StorageBackend): boolean {
   return backend === 'nfs' || backend === 'cephfs';
 }

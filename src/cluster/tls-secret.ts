@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { RESTART_ANNOTATIONS, secretFingerprint } from '../hub/restart-annotations';
+import { tlsRestartAnnotations } from '../hub/restart-annotations';
 import { KubeSecret } from '../../imports/k8s';
 
 export interface TlsSecretProps {
@@ -27,9 +27,7 @@ export class TlsSecret extends Construct {
   constructor(scope: Construct, id: string, props: TlsSecretProps) {
     super(scope, id);
     this.name = props.name;
-    this.proxyPodAnnotations = props.fingerprintKey
-      ? { [RESTART_ANNOTATIONS.tlsCertificate]: secretFingerprint(props.fingerprintKey, 'tls-certificate', `${props.certPem}\0${props.keyPem}`) }
-      : {};
+    this.proxyPodAnnotations = tlsRestartAnnotations(props.fingerprintKey, props.certPem, props.keyPem);
     new KubeSecret(this, 'Resource', {
       type: 'kubernetes.io/tls',
       metadata: { name: props.name, namespace: props.namespace },

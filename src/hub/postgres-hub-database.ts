@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
-import { RESTART_ANNOTATIONS, secretFingerprint } from './restart-annotations';
+import { hubDatabaseRestartAnnotations } from './restart-annotations';
+import { HUB_DATABASE_SECRET } from './values';
 import { KubeSecret } from '../../imports/k8s';
 
 export interface PostgresHubDatabaseProps {
@@ -23,10 +24,8 @@ export class PostgresHubDatabase extends Construct {
 
   constructor(scope: Construct, id: string, props: PostgresHubDatabaseProps) {
     super(scope, id);
-    this.secretName = props.secretName ?? 'hub-db-password';
-    this.hubPodAnnotations = props.fingerprintKey
-      ? { [RESTART_ANNOTATIONS.hubDatabasePassword]: secretFingerprint(props.fingerprintKey, 'hub-db-password', props.password) }
-      : {};
+    this.secretName = props.secretName ?? HUB_DATABASE_SECRET;
+    this.hubPodAnnotations = hubDatabaseRestartAnnotations(props.fingerprintKey, props.password);
     new KubeSecret(this, 'Password', {
       type: 'Opaque',
       metadata: { name: this.secretName, namespace: props.namespace },

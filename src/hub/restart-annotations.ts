@@ -20,6 +20,16 @@ export const RESTART_ANNOTATIONS = {
   tlsCertificate: 'checksum/tls-certificate',
 } as const;
 
+/** Hub pod annotations for the PostgreSQL password (the hub reads PGPASSWORD at start); none without a key. */
+export function hubDatabaseRestartAnnotations(key: string | undefined, password: string): Record<string, string> {
+  return key ? { [RESTART_ANNOTATIONS.hubDatabasePassword]: secretFingerprint(key, 'hub-db-password', password) } : {};
+}
+
+/** Proxy pod annotations for the TLS certificate and key (configurable-http-proxy loads them at start); none without a key. */
+export function tlsRestartAnnotations(key: string | undefined, certPem: string, keyPem: string): Record<string, string> {
+  return key ? { [RESTART_ANNOTATIONS.tlsCertificate]: secretFingerprint(key, 'tls-certificate', `${certPem}\0${keyPem}`) } : {};
+}
+
 /**
  * HMAC-SHA256(key, purpose NUL value), hex. `purpose` separates the uses, so two secrets with the
  * same value do not show as equal fingerprints.

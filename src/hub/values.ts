@@ -8,7 +8,44 @@ import { memoryBytes, parseQuantity } from '../config/quantity';
 import type { HubSecrets } from '../secret-store/store';
 import { activeServerLimit, SYSTEM_RESOURCES } from '../cluster/capacity';
 import { imageString, profileList, ResolvedProfile, resolveProfiles } from './profiles';
-import { RESTART_ANNOTATIONS } from './restart-annotations';
+import { hubDatabaseRestartAnnotations, RESTART_ANNOTATIONS, tlsRestartAnnotations } from './restart-annotations';
+import { auth0HubSettings } from './auth0-settings';
+import { sharedDataClaims, storageClassNameFor } from '../cluster/storage-backends';
+import { metallbServiceAnnotations, poolNameOf } from '../cluster/microk8s-release';
+
+/**
+ * The z2jh values of a config, computed without the construct tree: from the same functions the
+ * constructs use (storage class names, MetalLB annotations, Auth0 settings, restart fingerprints).
+ * Synth starts helm with these before it loads cdk8s and builds the constructs; JupyterHubChart
+ * then refuses a run whose values differ from the ones the constructs give (so the two cannot drift).
+ */
+export function hubValuesFor(config: HubConfig, secrets: HubSecrets, tls?: { readonly certPem: string; readonly keyPem: string }): Record<string, unknown> {
+  const c = config;
+  // Restart fingerprints of secrets read at start are keyed with the cookie secret (restart-annotations.ts).
+  const fingerprintKey = secrets.cookieSecret;
+  const auth = auth0HubSettings({ auth0: c.auth0, hubUrl: hubUrl(c), clientSecret: secrets.auth0ClientSecret, fingerprintKey });
+  const claims = sharedDataClaims(c);
+  const postgres = c.hubDatabase.type === 'postgres';
+  return buildHubValues({
+    config: c,
+    storageClassName: storageClassNameFor(c, c.storage.homes),
+    hubDatabaseStorageClassName: storageClassNameFor(c, c.storage.hubDatabase),
+    sharedDataClaims: { ...(claims.datasets ? { datasets: claims.datasets.name } : {}), ...(claims.teamFolder ? { teamFolder: claims.teamFolder.name } : {}) },
+    hubDatabasePasswordSecret: postgres ? HUB_DATABASE_SECRET : undefined,
+    serviceAnnotations: metallbServiceAnnotations(c.microk8s.release, poolNameOf(c), c.loadBalancer.hubIP),
+    authenticatorHubConfig: auth.hubConfig,
+    authenticatorExtraEnv: auth.hubExtraEnv,
+    authenticatorHubExtras: auth.hubExtras,
+    loadRoles: auth.loadRoles,
+    hubPodAnnotations: postgres ? hubDatabaseRestartAnnotations(fingerprintKey, secrets.hubDatabasePassword ?? '') : undefined,
+    proxyPodAnnotations: c.tls.mode === 'secret' && tls ? tlsRestartAnnotations(fingerprintKey, tls.certPem, tls.keyPem) : {},
+    tlsSecretName: c.tls.mode === 'secret' ? c.tls.secretName : undefined,
+    secrets,
+  });
+}
+
+/** Name of the Secret with the PostgreSQL password (PostgresHubDatabase). */
+export const HUB_DATABASE_SECRET = 'hub-db-password';
 
 export interface HubValuesInputs {
   readonly config: HubConfig;

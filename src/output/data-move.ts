@@ -7,7 +7,7 @@
  * refuse to update (StorageClass and PVC fields).
  */
 import * as yaml from 'js-yaml';
-import { DEPLOYMENT_RECORD_NAME } from '../cluster/deployment-record';
+import { DEPLOYMENT_RECORD_NAME } from '../cluster/labels';
 import { UserError } from '../util/errors';
 import { clusterCommands, formatArgv } from '../util/command';
 import { envFlag } from '../util/env-flag';

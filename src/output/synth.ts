@@ -4,7 +4,6 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { App } from 'cdk8s';
 import { readTlsMaterial, resolveConfigPath, TlsCheckError, TlsMaterial } from '../cluster/tls-check';
 import { ConfigError } from '../config/errors';
 import { loadConfig, LoadedConfig } from '../config/load';
@@ -12,7 +11,11 @@ import { resolveChartSource } from '../hub/chart-source';
 import { resolveHelm } from '../hub/helm-binary';
 import { DEFAULT_HELM_TIMEOUT_SECONDS } from '../hub/helm-template';
 import { PROJECT_ROOT } from '../util/project-root';
-import { HubEnvironment } from '../hub-environment';
+import type { HubEnvironment } from '../hub-environment';
+import type { ChartSource } from '../hub/chart-source';
+import { Rendering, ReleaseRun, startRelease } from '../hub/jupyterhub-release';
+import { hubValuesFor } from '../hub/values';
+import { kubeVersionFor } from '../cluster/microk8s-release';
 import { HubSecrets, loadHubSecrets, secretsDir } from '../secret-store/store';
 import { checkDataMove, comparedDocument } from './data-move';
 import { KubeObject } from './kube-object';
@@ -82,32 +85,50 @@ function outdirRules(env: NodeJS.ProcessEnv) {
   return { defaultOutdir: DEFAULT_OUTDIR, protect: [PROJECT_ROOT, secretsDir(env)] };
 }
 
-/** Everything up to the helm run: config, secrets, and the constructs (the release not rendered yet). */
-interface Prepared {
+/** What a synth reads before anything is built: config, TLS material, secrets, chart and helm. */
+interface Inputs {
   readonly env: NodeJS.ProcessEnv;
   readonly outdir: string;
   readonly loaded: LoadedConfig;
   readonly tls?: TlsMaterial;
   readonly secrets: HubSecrets;
-  readonly hub: HubEnvironment;
+  readonly chartSource: ChartSource;
+  readonly helmExecutable: string;
   readonly helmTimeoutSeconds: number;
 }
 
-function prepare(opts: SynthOptions): Prepared {
+/** The inputs and the construct tree (the release not rendered yet). */
+interface Prepared extends Inputs {
+  readonly hub: HubEnvironment;
+}
+
+function readInputs(opts: SynthOptions): Inputs {
   const env = opts.env ?? process.env;
   const outdir = path.resolve(opts.outdir ?? env.HUB_OUTDIR ?? DEFAULT_OUTDIR);
   // Refuse a folder this program did not write before any work (it is checked again under the lock).
   if (!opts.dryRun) checkOutdir(outdir, outdirRules(env));
-  const timeout = helmTimeoutSeconds(env);
+  const helmTimeout = helmTimeoutSeconds(env);
   const loaded = loadConfig(env);
   const c = loaded.config;
   const tls = readTls(loaded, opts.now);
   const chartSource = resolveChartSource(c.chartVersion, env);
   const helm = resolveHelm(env);
   const secrets = loadHubSecrets({ namespace: c.namespace, release: c.releaseName, env, needDatabasePassword: c.hubDatabase.type === 'postgres' });
-  const app = new App({ outdir: path.join(outdir, '.unused') });
-  const hub = new HubEnvironment(app, 'hub', { config: c, secrets, tls, chartSource, helmExecutable: helm.command });
-  return { env, outdir, loaded, tls, secrets, hub, helmTimeoutSeconds: timeout };
+  return { env, outdir, loaded, tls, secrets, chartSource, helmExecutable: helm.command, helmTimeoutSeconds: helmTimeout };
+}
+
+/**
+ * The construct tree. cdk8s and the constructs are required here, not imported: synthesizeAsync
+ * starts helm first, and they load while it renders.
+ */
+function buildTree(i: Inputs, release?: ReleaseRun): Prepared {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { App } = require('cdk8s') as typeof import('cdk8s');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { HubEnvironment } = require('../hub-environment') as typeof import('../hub-environment');
+  const app = new App({ outdir: path.join(i.outdir, '.unused') });
+  const hub = new HubEnvironment(app, 'hub', { config: i.loaded.config, secrets: i.secrets, tls: i.tls, chartSource: i.chartSource, helmExecutable: i.helmExecutable, release });
+  return { ...i, hub };
 }
 
 /** This program's own objects (everything but helm's), checked: ready to be joined by helm's. */
@@ -209,7 +230,7 @@ function finish(p: Prepared, opts: SynthOptions, own: OwnObjects, outdir: { lock
  * anything else continues (for tests and `npm run diff`); `synthesizeAsync` is the faster one.
  */
 export function synthesize(opts: SynthOptions = {}): SynthResult {
-  const p = prepare(opts);
+  const p = buildTree(readInputs(opts));
   const own = checkOwnObjects(p);
   p.hub.jupyterhub.renderSync({ timeoutSeconds: p.helmTimeoutSeconds, env: p.env });
   const outdir = openOutdir(p, opts);
@@ -227,14 +248,33 @@ export function synthesize(opts: SynthOptions = {}): SynthResult {
  * when helm's objects arrive), the output folder locked and the previous output read.
  */
 export async function synthesizeAsync(opts: SynthOptions = {}): Promise<SynthResult> {
-  const p = prepare(opts);
+  const i = readInputs(opts);
+  const c = i.loaded.config;
   const abort = new AbortController();
-  const rendering = p.hub.jupyterhub.start({ timeoutSeconds: p.helmTimeoutSeconds, env: p.env, signal: abort.signal });
+  // helm first: its values need no construct (hubValuesFor), and it renders while the rest loads.
+  const release = startRelease({
+    source: i.chartSource,
+    helmExecutable: i.helmExecutable,
+    releaseName: c.releaseName,
+    namespace: c.namespace,
+    kubeVersion: kubeVersionFor(c.microk8s.release),
+    values: hubValuesFor(c, i.secrets, i.tls),
+  }, { timeoutSeconds: i.helmTimeoutSeconds, env: i.env, signal: abort.signal });
+  let p: Prepared;
+  let rendering: Rendering;
   let own: OwnObjects;
   let outdir: { lock?: OutdirLock; previous: KubeObject[] };
   try {
     // helm reads all its values before it renders; its input is closed by the event loop.
-    await rendering.valuesSent;
+    await release.valuesSent;
+    p = buildTree(i, release);
+    rendering = p.hub.jupyterhub.start({ signal: abort.signal });
+  } catch (err) {
+    abort.abort();
+    await release.documents.catch(() => undefined);
+    throw err;
+  }
+  try {
     own = checkOwnObjects(p);
     outdir = openOutdir(p, opts);
   } catch (err) {
