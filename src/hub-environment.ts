@@ -52,7 +52,7 @@ export class HubEnvironment extends Construct {
 
     const ns = new HubNamespace(this.manifests, 'Namespace', { name: c.namespace });
 
-    const storage = new HubStorage(this.manifests, 'Storage', { config: c, namespace: ns.name, patches: this.patches });
+    const storage = new HubStorage(this.manifests, 'Storage', { settings: c, namespace: ns.name, patches: this.patches });
 
     // Restart fingerprints of secrets read at start are keyed with the cookie secret (restart-annotations.ts).
     const fingerprintKey = props.secrets.cookieSecret;

@@ -1,5 +1,5 @@
-import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
+import { KubeStorageClass } from '../../imports/k8s';
 
 export interface CephfsStorageClassProps {
   /** StorageClass name. */
@@ -40,9 +40,7 @@ export class CephfsStorageClass extends Construct {
     const clusterID = props.clusterID ?? 'rook-ceph';
     this.name = props.name;
     this.provisioner = `${props.operatorNamespace ?? 'rook-ceph'}.cephfs.csi.ceph.com`;
-    new ApiObject(this, 'Resource', {
-      apiVersion: 'storage.k8s.io/v1',
-      kind: 'StorageClass',
+    new KubeStorageClass(this, 'Resource', {
       metadata: { name: this.name },
       provisioner: this.provisioner,
       parameters: {

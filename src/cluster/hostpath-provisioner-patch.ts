@@ -23,6 +23,8 @@ export class HostpathProvisionerPatch extends Construct {
   constructor(scope: Construct, id: string, props: HostpathProvisionerPatchProps) {
     super(scope, id);
     const dir = props.hostDirectory;
+    // A plain ApiObject, not a typed KubeDeployment: a strategic-merge patch is a partial
+    // Deployment (no selector, no image), which the typed props rightly refuse.
     new ApiObject(this, 'Resource', {
       apiVersion: 'apps/v1',
       kind: 'Deployment',

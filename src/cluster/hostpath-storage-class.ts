@@ -1,5 +1,5 @@
-import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
+import { KubeStorageClass } from '../../imports/k8s';
 
 export interface HostpathStorageClassProps {
   /** Host directory the MicroK8s hostpath provisioner creates volumes in (`parameters.pvDir`). */
@@ -40,9 +40,7 @@ export class HostpathStorageClass extends Construct {
       throw new Error(`HostpathStorageClass: hostDirectory must be absolute, got ${JSON.stringify(props.hostDirectory)}`);
     }
     this.name = props.name;
-    new ApiObject(this, 'Resource', {
-      apiVersion: 'storage.k8s.io/v1',
-      kind: 'StorageClass',
+    new KubeStorageClass(this, 'Resource', {
       metadata: { name: this.name },
       provisioner: 'microk8s.io/hostpath',
       ...(props.usePvDirParameter ?? true ? { parameters: { pvDir: props.hostDirectory } } : {}),

@@ -1,6 +1,6 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { NOTEBOOK_GID, type HubConfig } from '../config/schema';
+import { NOTEBOOK_GID } from '../config/schema';
 import { CephfsStorageClass } from './cephfs-storage-class';
 import { HostpathProvisionerPatch } from './hostpath-provisioner-patch';
 import { HostpathStorageClass } from './hostpath-storage-class';
@@ -8,10 +8,11 @@ import { MayastorStorageClass } from './mayastor-storage-class';
 import { NfsAddonStorageClass } from './nfs-addon-storage-class';
 import { NfsStorageClass } from './nfs-storage-class';
 import { SharedDataClaim } from './shared-data-claim';
-import { dataLocation, mayastorReplicas, sharedDataClaims, storageClassNameFor, supportsReadWriteMany, usedBackends } from './storage-backends';
+import { dataLocation, mayastorReplicas, sharedDataClaims, StorageSettings, storageClassNameFor, supportsReadWriteMany, usedBackends } from './storage-backends';
 
 export interface HubStorageProps {
-  readonly config: HubConfig;
+  /** The config's storage choices (`storage`, `sharedData`, `hubDatabase`, `cluster.nodes`; `namespace` and `releaseName` name the default classes). */
+  readonly settings: StorageSettings;
   /** Namespace of the shared-data claims. */
   readonly namespace: string;
   /** Where the hostpath-provisioner patch goes (written apart from what kubectl applies). */
@@ -39,7 +40,7 @@ export class HubStorage extends Construct {
 
   constructor(scope: Construct, id: string, props: HubStorageProps) {
     super(scope, id);
-    const c = props.config;
+    const c = props.settings;
     const backends = usedBackends(c);
     const reclaimPolicy = c.storage.reclaimPolicy;
     this.usesHostpath = backends.has('hostpath');

@@ -1,5 +1,5 @@
-import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
+import { KubeStorageClass } from '../../imports/k8s';
 
 export interface MayastorStorageClassProps {
   /** Copies of each volume, one per node: at most `nodes`. */
@@ -33,9 +33,7 @@ export class MayastorStorageClass extends Construct {
     if (!Number.isInteger(replicas) || replicas < 1) throw new Error(`MayastorStorageClass: replicas must be a positive integer, got ${replicas}`);
     if (replicas > nodes) throw new Error(`MayastorStorageClass: ${replicas} replicas need ${replicas} nodes with a pool, but there are ${nodes}`);
     this.name = props.name;
-    new ApiObject(this, 'Resource', {
-      apiVersion: 'storage.k8s.io/v1',
-      kind: 'StorageClass',
+    new KubeStorageClass(this, 'Resource', {
       metadata: { name: this.name },
       provisioner: MayastorStorageClass.PROVISIONER,
       parameters: { repl: String(replicas), protocol: 'nvmf', ioTimeout: '60', fsType: 'ext4' },

@@ -1,5 +1,5 @@
-import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
+import { KubeStorageClass } from '../../imports/k8s';
 
 export interface NfsAddonStorageClassProps {
   /** StorageClass name. */
@@ -35,9 +35,7 @@ export class NfsAddonStorageClass extends Construct {
     const gid = props.gid ?? 100;
     if (!Number.isInteger(gid) || gid < 1) throw new Error(`NfsAddonStorageClass: gid must be a positive integer, got ${gid}`);
     this.name = props.name;
-    new ApiObject(this, 'Resource', {
-      apiVersion: 'storage.k8s.io/v1',
-      kind: 'StorageClass',
+    new KubeStorageClass(this, 'Resource', {
       metadata: { name: this.name },
       provisioner: NfsAddonStorageClass.PROVISIONER,
       parameters: { gid: String(gid) },

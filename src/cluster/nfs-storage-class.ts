@@ -1,5 +1,5 @@
-import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
+import { KubeStorageClass } from '../../imports/k8s';
 
 export interface NfsStorageClassProps {
   /** NFS server host name or IP. */
@@ -44,9 +44,7 @@ export class NfsStorageClass extends Construct {
     const mode = props.mountPermissions ?? '0777';
     if (!/^0[0-7]{0,4}$/.test(mode)) throw new Error(`NfsStorageClass: mountPermissions must be octal such as "0777", got ${JSON.stringify(mode)}`);
     this.name = props.name;
-    new ApiObject(this, 'Resource', {
-      apiVersion: 'storage.k8s.io/v1',
-      kind: 'StorageClass',
+    new KubeStorageClass(this, 'Resource', {
       metadata: { name: this.name },
       provisioner: NfsStorageClass.PROVISIONER,
       parameters: { server: props.server, share: props.share, subDir: props.subDir ?? NfsStorageClass.DEFAULT_SUB_DIR, mountPermissions: mode },

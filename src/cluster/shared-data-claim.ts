@@ -1,5 +1,5 @@
-import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
+import { KubePersistentVolumeClaim, Quantity } from '../../imports/k8s';
 
 export interface SharedDataClaimProps {
   readonly name: string;
@@ -22,14 +22,12 @@ export class SharedDataClaim extends Construct {
   constructor(scope: Construct, id: string, props: SharedDataClaimProps) {
     super(scope, id);
     this.claimName = props.name;
-    new ApiObject(this, 'Resource', {
-      apiVersion: 'v1',
-      kind: 'PersistentVolumeClaim',
+    new KubePersistentVolumeClaim(this, 'Resource', {
       metadata: { name: props.name, namespace: props.namespace },
       spec: {
         accessModes: [props.accessMode],
         storageClassName: props.storageClassName,
-        resources: { requests: { storage: props.size } },
+        resources: { requests: { storage: Quantity.fromString(props.size) } },
       },
     });
   }

@@ -2,6 +2,14 @@
 import { createHash } from 'node:crypto';
 import type { HubConfig, StorageBackend } from '../config/schema';
 
+/**
+ * The parts of the config that decide where data lives: all that HubStorage and the functions
+ * here read (a whole HubConfig fits).
+ */
+export type StorageSettings = Pick<HubConfig, 'namespace' | 'releaseName' | 'storage' | 'sharedData' | 'hubDatabase'> & {
+  readonly cluster: Pick<HubConfig['cluster'], 'nodes'>;
+};
+
 /** The namespace and release of the hub that older versions of this program were limited to. */
 const LEGACY = 'jupyterhub';
 
@@ -20,7 +28,7 @@ export function defaultStorageClassName(namespace: string, release: string, back
 }
 
 /** The configured StorageClass name of a backend, if the user set one. */
-export function configuredStorageClassName(c: HubConfig, backend: StorageBackend): string | undefined {
+export function configuredStorageClassName(c: StorageSettings, backend: StorageBackend): string | undefined {
   switch (backend) {
     case 'hostpath':
       return c.storage.storageClassName;
@@ -33,13 +41,13 @@ export function configuredStorageClassName(c: HubConfig, backend: StorageBackend
   }
 }
 
-export function storageClassNameFor(c: HubConfig, backend: StorageBackend): string {
+export function storageClassNameFor(c: StorageSettings, backend: StorageBackend): string {
   return configuredStorageClassName(c, backend) ?? defaultStorageClassName(c.namespace, c.releaseName, backend);
 }
 
 /** Backends whose volumes several nodes can mount at once. */
 /** Claims for shared data on a storage backend (SharedDataClaim), by sharedData key: name and backend. */
-export function sharedDataClaims(c: HubConfig): { readonly datasets?: { name: string; backend: StorageBackend }; readonly teamFolder?: { name: string; backend: StorageBackend } } {
+export function sharedDataClaims(c: StorageSettings): { readonly datasets?: { name: string; backend: StorageBackend }; readonly teamFolder?: { name: string; backend: StorageBackend } } {
   const out: { datasets?: { name: string; backend: StorageBackend }; teamFolder?: { name: string; backend: StorageBackend } } = {};
   for (const [key, name] of [['datasets', 'shared-datasets'], ['teamFolder', 'shared-team-folder']] as const) {
     const src = c.sharedData[key];
@@ -53,7 +61,7 @@ export function supportsReadWriteMany(backend: StorageBackend): boolean {
 }
 
 /** Backends any configured volume uses. */
-export function usedBackends(c: HubConfig): Set<StorageBackend> {
+export function usedBackends(c: StorageSettings): Set<StorageBackend> {
   const used = new Set<StorageBackend>([c.storage.homes]);
   if (c.hubDatabase.type === 'sqlite') used.add(c.storage.hubDatabase);
   for (const v of [c.sharedData.datasets, c.sharedData.teamFolder]) if (v?.type === 'backend') used.add(v.backend);
@@ -65,7 +73,7 @@ export function usedBackends(c: HubConfig): Set<StorageBackend> {
  * one pool per node and a volume needs a pool per replica, so more replicas than nodes would
  * leave every volume Pending (the config refuses that).
  */
-export function mayastorReplicas(c: HubConfig): number {
+export function mayastorReplicas(c: StorageSettings): number {
   return c.storage.mayastor?.replicas ?? Math.min(3, c.cluster.nodes.length);
 }
 
@@ -73,7 +81,7 @@ export function mayastorReplicas(c: HubConfig): number {
  * The MicroK8s addon a backend needs, or undefined when it is not an addon (csi-driver-nfs is
  * installed with Helm; doctor checks its CSIDriver instead).
  */
-export function backendAddon(c: HubConfig, backend: StorageBackend): string | undefined {
+export function backendAddon(c: StorageSettings, backend: StorageBackend): string | undefined {
   switch (backend) {
     case 'hostpath':
       return 'hostpath-storage';
@@ -92,7 +100,7 @@ export function backendAddon(c: HubConfig, backend: StorageBackend): string | un
  * Where a backend keeps its data, in words that change only when the data would be somewhere
  * else (the data-move guard compares them). Not the class name: that may change on its own.
  */
-export function dataLocation(c: HubConfig, backend: StorageBackend): string {
+export function dataLocation(c: StorageSettings, backend: StorageBackend): string {
   switch (backend) {
     case 'hostpath':
       return `hostpath ${c.storage.hostDirectory}${c.storage.pinHostpathToNode ? ` on node ${c.storage.pinHostpathToNode}` : ''}`;

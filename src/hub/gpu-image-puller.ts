@@ -1,5 +1,5 @@
-import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
+import { IntOrString, KubeDaemonSet } from '../../imports/k8s';
 import { GPU_NODE_LABEL } from './profiles';
 
 export interface GpuImagePullerProps {
@@ -40,13 +40,11 @@ export class GpuImagePuller extends Construct {
     this.name = props.name ?? 'gpu-image-puller';
     const labels = { 'app.kubernetes.io/name': this.name, 'app.kubernetes.io/component': 'gpu-image-puller' };
     const images = [...new Set(props.images)];
-    new ApiObject(this, 'Resource', {
-      apiVersion: 'apps/v1',
-      kind: 'DaemonSet',
+    new KubeDaemonSet(this, 'Resource', {
       metadata: { name: this.name, namespace: props.namespace, labels },
       spec: {
         selector: { matchLabels: labels },
-        updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '100%' } },
+        updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: IntOrString.fromString('100%') } },
         template: {
           metadata: { labels },
           spec: {

@@ -20,7 +20,7 @@ import { runCli } from '../util/errors';
 import { PROJECT_ROOT } from '../util/project-root';
 
 /** The kinds we build (plus whatever they reference). */
-export const ROOTS = ['KubeNamespace', 'KubeSecret', 'KubeConfigMap', 'KubeStorageClass', 'KubePersistentVolumeClaim'] as const;
+export const ROOTS = ['KubeNamespace', 'KubeSecret', 'KubeConfigMap', 'KubeStorageClass', 'KubePersistentVolumeClaim', 'KubeDaemonSet'] as const;
 
 interface Decl {
   readonly owner: string | undefined;
