@@ -220,3 +220,31 @@ describe('a killed synth', () => {
     assert.ok(checks > 10);
   });
 });
+
+describe('a synth that changes nothing rewrites nothing', () => {
+  it('unchanged files keep their inode and time; a changed file or a loosened Secret file mode is written again', () => {
+    const dir = caseDir('unchanged');
+    const env = synthEnv(dir, { HUB_CONFIG: writeConfig(dir, baseConfig()) });
+    synthesize({ env });
+    const dist = path.join(dir, 'dist');
+    const stat = (f: string) => fs.statSync(path.join(dist, f));
+    const before = new Map(fs.readdirSync(dist).filter((f) => f.endsWith('.yaml')).map((f) => [f, stat(f)]));
+    assert.ok(before.size >= 5);
+    fs.chmodSync(path.join(dist, '02-secrets.secret.yaml'), 0o644);
+    synthesize({ env });
+    for (const [f, st] of before) {
+      if (f === '02-secrets.secret.yaml') continue;
+      assert.equal(stat(f).ino, st.ino, `${f} was not rewritten`);
+      assert.equal(stat(f).mtimeMs, st.mtimeMs, `${f} kept its time`);
+    }
+    assert.equal(stat('02-secrets.secret.yaml').mode & 0o777, 0o600, 'the Secrets file is private again');
+    assert.notEqual(stat('02-secrets.secret.yaml').ino, before.get('02-secrets.secret.yaml')!.ino);
+    // One more user: only the file holding the allowlist changes.
+    const c = baseConfig();
+    c.auth0.allowedUsers = [...(c.auth0.allowedUsers ?? []), 'new.member@example.org'];
+    synthesize({ env: { ...env, HUB_CONFIG: writeConfig(dir, c) } });
+    assert.notEqual(stat('10-jupyterhub.yaml').ino, before.get('10-jupyterhub.yaml')!.ino);
+    assert.match(fs.readFileSync(path.join(dist, '10-jupyterhub.yaml'), 'utf8'), /new\.member@example\.org/);
+    assert.equal(stat('00-namespace.yaml').ino, before.get('00-namespace.yaml')!.ino);
+  });
+});

@@ -237,6 +237,15 @@ function listFiles(dir: string, rel = ''): string[] {
   return out;
 }
 
+const fileMode = (name: string) => (isSecretFile(name) ? 0o600 : 0o644);
+
+/** Whether `file` is a regular file with exactly `content` and permission bits `mode`. */
+function sameFile(file: string, content: string, mode: number): boolean {
+  const st = fs.lstatSync(file, { throwIfNoEntry: false });
+  if (!st?.isFile() || (st.mode & 0o777) !== mode || st.size !== Buffer.byteLength(content)) return false;
+  return fs.readFileSync(file, 'utf8') === content;
+}
+
 /**
  * Makes `outdir` hold exactly `files` (plus the marker), file by file: see the top of this file.
  * Call with the lock held and the folder checked by checkOutdir. Secret files are mode 0600.
@@ -250,10 +259,15 @@ export function writeDist(outdir: string, files: ReadonlyMap<string, string>): v
   try {
     const all = new Map(files);
     all.set(OUTDIR_MARKER, MARKER_TEXT);
+    // A file already holding exactly this content and mode is left alone (a synth that changes
+    // nothing rewrites nothing, and keeps the files' times).
+    for (const [name, content] of all) {
+      if (sameFile(path.join(dir, name), content, fileMode(name))) all.delete(name);
+    }
     for (const [name, content] of all) {
       const file = path.join(staging, name);
       fs.mkdirSync(path.dirname(file), { recursive: true });
-      fs.writeFileSync(file, content, { mode: isSecretFile(name) ? 0o600 : 0o644 });
+      fs.writeFileSync(file, content, { mode: fileMode(name) });
     }
     for (const name of all.keys()) {
       const target = path.join(dir, name);
