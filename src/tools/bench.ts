@@ -13,12 +13,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as yaml from 'js-yaml';
-import { App } from 'cdk8s';
 import { loadConfig } from '../config/load';
 import { resolveChartSource } from '../hub/chart-source';
 import { resolveHelm } from '../hub/helm-binary';
 import { PROJECT_ROOT } from '../util/project-root';
-import { HubEnvironment } from '../hub-environment';
+import { hubValuesFor } from '../hub/values';
 import { KUBE_VERSION } from '../hub/jupyterhub-chart';
 import { loadHubSecrets } from '../secret-store/store';
 import { runCli } from '../util/errors';
@@ -56,9 +55,8 @@ function generatedValues(env: NodeJS.ProcessEnv): { chart: string; release: stri
   const source = resolveChartSource(config.chartVersion, env);
   if (source.kind === 'repo') throw new Error('bench needs a chart on disk: set Z2JH_CHART');
   const secrets = loadHubSecrets({ namespace: config.namespace, release: config.releaseName, env });
-  // Constructing the environment does not run helm (JupyterHubChart.render does).
-  const hub = new HubEnvironment(new App(), 'hub', { config, secrets, chartSource: source, helmExecutable: resolveHelm(env).command });
-  const valuesYaml = yaml.dump(hub.jupyterhub.values, { noRefs: true, lineWidth: -1, forceQuotes: true });
+  // The same values synth starts helm with (bench configs use no TLS files).
+  const valuesYaml = yaml.dump(hubValuesFor(config, secrets), { noRefs: true, lineWidth: -1, forceQuotes: true });
   return { chart: source.path, release: config.releaseName, namespace: config.namespace, valuesYaml };
 }
 
