@@ -63,4 +63,20 @@ describe('damaged validator cache', () => {
       assert.doesNotMatch(checked.stderr, /internal error|^\s+at /m);
     });
   }
+
+  it('V8 code caches: written beside the validators synth used; garbage in them is ignored and replaced', () => {
+    const env = synthEnv(dir, { HUB_CACHE_DIR: cache });
+    const first = runTs('src/main.ts', [], env);
+    assert.equal(first.status, 0, first.stderr);
+    const vdir = path.join(cache, 'validators');
+    const codeCaches = fs.readdirSync(vdir).filter((f) => f.endsWith('.v8cache'));
+    assert.ok(codeCaches.some((f) => f.startsWith('values-')) && codeCaches.some((f) => f.startsWith('k8s-')), codeCaches.join(', '));
+    for (const f of codeCaches) assert.ok(fs.existsSync(path.join(vdir, f.replace(/\.js\..*$/, '.js'))), `${f} sits beside its validator`);
+    const before = snapshot(path.join(dir, 'dist'));
+    for (const f of codeCaches) fs.writeFileSync(path.join(vdir, f), 'not V8 code');
+    const again = runTs('src/main.ts', [], env);
+    assert.equal(again.status, 0, again.stderr);
+    assert.deepEqual(snapshot(path.join(dir, 'dist')), before);
+    for (const f of codeCaches) assert.notEqual(fs.readFileSync(path.join(vdir, f), 'utf8'), 'not V8 code', `${f} was replaced`);
+  });
 });

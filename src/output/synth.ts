@@ -25,6 +25,7 @@ import { previousObjects } from './immutable-changes';
 import type { PlacedObject } from './validate';
 import { checkOutdir, cleanLeftovers, lockOutdir, OutdirLock, readDist, writeDist } from './write-dist';
 import { UserError } from '../util/errors';
+import { saveValidatorCodeCaches } from '../util/ajv-cache';
 
 export const DEFAULT_OUTDIR = path.join(PROJECT_ROOT, 'dist');
 
@@ -222,6 +223,8 @@ function finish(p: Prepared, opts: SynthOptions, own: OwnObjects, outdir: { lock
     writeDist(p.outdir, files);
     stageForCdk8sCli(p.outdir, files, env);
   }
+  // The validators have run: keep their compiled code for the next synth (ajv-cache.ts).
+  saveValidatorCodeCaches();
   return { loaded, files, objects: apply, warnings: [...(tls?.warnings ?? []), ...applyWarnings], placeholderReasons: secrets.placeholderReasons, outdir: p.outdir };
 }
 
