@@ -139,7 +139,10 @@ const binaryAsText = new jsyaml.Type(`${TAG}binary`, {
   construct: (data: string) => Buffer.from(data.replace(/[\r\n]/g, ''), 'base64').toString('utf8'),
 });
 
-/** An explicit `!!timestamp`: the text as written. */
+/**
+ * An explicit `!!timestamp`: the text as written. (go-yaml also refuses one whose text is no
+ * timestamp; helm's output has none, so that check is left out.)
+ */
 const timestampAsText = new jsyaml.Type(`${TAG}timestamp`, { kind: 'scalar', resolve: (data: unknown) => typeof data === 'string' });
 
 /** For reading: js-yaml's failsafe types (str, seq, map) with go-yaml's scalar resolution. */
