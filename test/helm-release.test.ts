@@ -180,6 +180,22 @@ describe('JupyterHubChart runs helm itself', () => {
     return assert.rejects(startHelmTemplate(req).output, /Cannot run helm .*ENOENT.*npm run setup/);
   });
 
+  it('a helm that cannot even be spawned (a path through a file) is an error, not a silent success', async () => {
+    const req = { helm: '/etc/passwd/helm', args: ['template'], valuesYaml: 'a: b', origin: 'x', secrets: [] };
+    const run = startHelmTemplate(req);
+    await run.inputSent;
+    await assert.rejects(run.output, (e: Error) => e instanceof UserError && /Cannot run helm \(\/etc\/passwd\/helm\): ENOTDIR/.test(e.message));
+  });
+
+  it('a helm that finished is no timeout when the event loop was blocked past the timeout', async () => {
+    const quick = fakeHelm('quick-ok', 'cat >/dev/null; echo "apiVersion: v1\nkind: Namespace\nmetadata: {name: x}"');
+    const run = startHelmTemplate({ helm: quick, args: [], valuesYaml: 'a: b', origin: 'x', secrets: [], timeoutSeconds: 1 });
+    await run.inputSent;
+    // Blocks this thread (as a wait for the folder's lock does) well past the 1 s timeout.
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2500);
+    assert.match(await run.output, /kind: Namespace/);
+  });
+
   it('accepts a helm that exits without reading its values', () => {
     const quick = fakeHelm('quick-helm', 'echo "apiVersion: v1\nkind: Namespace\nmetadata: {name: x}"');
     const big = 'x'.repeat(1024 * 1024); // more than a pipe holds: helm never reads it

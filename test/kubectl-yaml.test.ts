@@ -105,7 +105,7 @@ describe('YAML 1.1 as kubectl reads it (src/util/kubectl-yaml.ts) — checked ag
       '  bools: [yes, no, on, off, y, n, Yes, OFF, "yes", True, FALSE, yEs]',
       '  nulls: [~, null, Null, NULL, nULL]',
       '  octal: [0755, "0755", 0o755, -0o7_55, 08, 00, 0_]',
-      '  ints: [0x1F, 0b101, -0b11, 1_000, +12, -0, 9223372036854775807, 18446744073709551615]',
+      '  ints: [0x1F, 0b101, -0b11, 1_000, +12, -0, 9223372036854775807, 18446744073709551615, 0b-1, 0b+101, -0b-1]',
       '  floats: [1e3, .5, +.5, -.5e-3, 1., 1.0, 08.5, 1e400, ._5, .e3, .5_0, .5_, .5e1_0]',
       '  texts: [1:30, -1:00:00, 2024-05-27, 2001-12-14t21:59:43.10-05:00, 0b2, _1, 1e, 0x, .iNf]',
       '  bin: !!binary aGVsbG8=',
@@ -119,6 +119,14 @@ describe('YAML 1.1 as kubectl reads it (src/util/kubectl-yaml.ts) — checked ag
       '  merged:',
       '    <<: *x',
       '    b: 3',
+      '  mergedLast:',
+      '    b: 3',
+      '    <<: *x',
+      '  other: &y {b: 4, c: 5}',
+      '  mergedList:',
+      '    a: 0',
+      '    <<: [*x, *y]',
+      '  quotedMergeKey: {"<<": not a merge}',
       '  block: |',
       '    yes',
       '    0755',
@@ -133,6 +141,10 @@ describe('YAML 1.1 as kubectl reads it (src/util/kubectl-yaml.ts) — checked ag
     assert.deepEqual(s.texts, ['1:30', '-1:00:00', '2024-05-27', '2001-12-14t21:59:43.10-05:00', '0b2', '_1', '1e', '0x', '.iNf']);
     assert.deepEqual([s.true, s.false, s.off, s['16']], [{ push: 1 }, 2, 3, 'hex key']);
     assert.deepEqual([s.bin, s.ts, s.merged], ['hello', '2024-05-27', { a: 1, b: 3 }]);
+    // go-yaml merges in document order (decode.go mapping()/merge()): a later << wins over an
+    // earlier key, and in a list of maps the earlier map wins.
+    assert.deepEqual([s.mergedLast, s.mergedList], [{ a: 1, b: 2 }, { a: 1, b: 2, c: 5 }]);
+    assert.deepEqual((s.ints as unknown[]).slice(-3), [-1, 5, '-0b-1']);
   });
 
   it('generated plain scalars, as values, read the same as kubectl (fixed seed)', () => {
@@ -192,7 +204,10 @@ describe('YAML 1.1 as kubectl reads it (src/util/kubectl-yaml.ts) — checked ag
     }
     assert.throws(() => parseHelmOutput('a: 1\n---\nsecret: "s3cr3t-value\n', 'chart-x'), (e: Error) =>
       e instanceof UserError && /chart-x printed YAML that does not parse \(document 2, line \d+/.test(e.message) && !e.message.includes('s3cr3t'));
+    // kubectl keeps the last of two equal keys; synth refuses the document (a broken template).
+    assert.equal((kubectlReads(sampleDoc('dup', '  a: 1\n  a: 2\n')).objects?.[0] as { spec: { a: number } }).spec.a, 2);
     assert.throws(() => parseHelmOutput('a: 1\na: 2\n', 'x'), /document 1, line 2: duplicated mapping key/);
+    assert.throws(() => parseHelmOutput('a: {<<: [1]}\n', 'x'), /map merge requires map/);
     assert.throws(() => parseHelmOutput('bin: !!binary "not base64!"', 'x'), UserError);
     assert.throws(() => parseHelmOutput('n: !!int "abc"', 'x'), UserError);
   });

@@ -11,7 +11,7 @@ import * as yaml from 'js-yaml';
 import { extractFromTgz } from '../util/archive';
 import { UserError } from '../util/errors';
 import { PROJECT_ROOT } from '../util/project-root';
-import { KUBECTL_READ_SCHEMA } from '../util/kubectl-yaml';
+import { loadAllAsKubectl } from '../util/kubectl-yaml';
 
 export const Z2JH_REPO = 'https://hub.jupyter.org/helm-chart/';
 export const CHART_NAME = 'jupyterhub';
@@ -113,6 +113,6 @@ export function readChartDefaults(source: ChartSource): Record<string, unknown> 
   const raw = readChartFile(source.path, 'values.yaml');
   if (!raw) return undefined;
   // Read as helm reads it (YAML 1.1, sigs.k8s.io/yaml).
-  const v = yaml.load(raw.toString('utf8'), { schema: KUBECTL_READ_SCHEMA });
+  const [v] = loadAllAsKubectl(raw.toString('utf8'));
   return v && typeof v === 'object' ? (v as Record<string, unknown>) : {};
 }

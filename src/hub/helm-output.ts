@@ -5,7 +5,7 @@
  * resolution rules, with their sources, are in src/util/kubectl-yaml.ts.
  */
 import * as jsyaml from 'js-yaml';
-import { KUBECTL_READ_SCHEMA, NotJsonNumberError } from '../util/kubectl-yaml';
+import { loadAllAsKubectl, NotJsonNumberError } from '../util/kubectl-yaml';
 import { UserError } from '../util/errors';
 
 function isEmpty(doc: unknown): boolean {
@@ -21,7 +21,7 @@ function isEmpty(doc: unknown): boolean {
  */
 export function parseHelmOutput(text: string, origin: string): unknown[] {
   try {
-    return jsyaml.loadAll(text, undefined, { schema: KUBECTL_READ_SCHEMA }).filter((doc) => !isEmpty(doc));
+    return loadAllAsKubectl(text).filter((doc) => !isEmpty(doc));
   } catch (err) {
     if (err instanceof jsyaml.YAMLException) {
       const at = err.mark ? `document ${documentAt(text, err.mark.position)}, line ${err.mark.line + 1}` : `document ${documentAt(text, text.length)}`;
@@ -52,7 +52,7 @@ function failingDocument(text: string): number {
   for (let i = 0; i < starts.length; i++) {
     const chunk = text.slice(starts[i], starts[i + 1] ?? text.length);
     try {
-      jsyaml.loadAll(chunk, undefined, { schema: KUBECTL_READ_SCHEMA });
+      loadAllAsKubectl(chunk);
     } catch {
       return documentAt(text, starts[i] + 3);
     }

@@ -74,7 +74,7 @@ function failed(req: HelmTemplateRequest, detail: string): UserError {
 }
 
 function notStarted(req: HelmTemplateRequest, err: NodeJS.ErrnoException): UserError {
-  if (err.code === 'ENOENT' || err.code === 'EACCES') {
+  if (err.code === 'ENOENT' || err.code === 'EACCES' || err.code === 'ENOTDIR') {
     return new UserError(`Cannot run helm (${req.helm}): ${err.code}. Install it (npm run setup) or set HELM to a helm 3 binary.`);
   }
   return failed(req, err.message);
@@ -140,7 +140,14 @@ export function startHelmTemplate(req: HelmTemplateRequest): HelmRun {
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let size = 0;
-    child = spawn(req.helm, [...req.args], { env: req.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    try {
+      child = spawn(req.helm, [...req.args], { env: req.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    } catch (e) {
+      // spawn reports most failures as an 'error' event, some (ENOTDIR, E2BIG) by throwing.
+      inputDone();
+      done(notStarted(req, e as NodeJS.ErrnoException));
+      return;
+    }
     child.on('error', (e: NodeJS.ErrnoException) => {
       inputDone();
       done(notStarted(req, e));
@@ -159,8 +166,10 @@ export function startHelmTemplate(req: HelmTemplateRequest): HelmRun {
     child.stderr!.on('data', (b: Buffer) => err.push(b));
     child.on('close', (status, signal) => {
       inputDone();
-      if (expired) done(timedOut(req));
-      else if (status === 0) done(undefined, Buffer.concat(out).toString('utf8'));
+      // Exit status 0 wins over the timer: a caller that blocked the event loop past the timeout
+      // (say waiting for the folder's lock) sees the timer before helm's exit, which was in time.
+      if (status === 0) done(undefined, Buffer.concat(out).toString('utf8'));
+      else if (expired) done(timedOut(req));
       else done(failed(req, Buffer.concat(err).toString('utf8') || `exit status ${status ?? signal}`));
     });
   });

@@ -12,6 +12,7 @@ import { CHART_NAME, ChartSource, readChartDefaults, readChartSchema } from './c
 import { parseHelmOutput } from './helm-output';
 import { HelmTemplateRequest, helmTemplateArgs, runHelmTemplate, startHelmTemplate } from './helm-template';
 import { redactHubValues } from './values';
+import { KUBECTL_WRITE_SCHEMA } from '../util/kubectl-yaml';
 import { DEFAULT_KUBE_VERSION as KUBE_VERSION } from '../cluster/microk8s-release';
 
 export interface JupyterHubReleaseProps {
@@ -114,7 +115,8 @@ function helmRequest(props: JupyterHubReleaseProps, options: RenderOptions): Hel
       ...(s.kind === 'repo' ? { chart: CHART_NAME, repo: s.repo, version: s.version } : { chart: s.path }),
     }),
     // js-yaml, every string quoted, so helm's YAML 1.1 reader never turns "on" or "yes" into a boolean.
-    valuesYaml: yaml.dump(props.values, { noRefs: true, lineWidth: -1, forceQuotes: true }),
+    // Keys too: the schema quotes any key go-yaml would read as something other than its text.
+    valuesYaml: yaml.dump(props.values, { noRefs: true, lineWidth: -1, forceQuotes: true, schema: KUBECTL_WRITE_SCHEMA }),
     origin: s.origin,
     secrets: secretStrings(props.values, redactHubValues(props.values)),
     timeoutSeconds: options.timeoutSeconds,

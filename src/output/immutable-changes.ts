@@ -12,13 +12,12 @@
  *   volumeAttributesClassName); a smaller request; a larger one unless the claim is bound and its
  *   class has `allowVolumeExpansion: true`.
  */
-import * as yaml from 'js-yaml';
 import { parseAddressPool } from '../config/network';
 import { envFlag } from '../util/env-flag';
 import { parseQuantity } from '../config/quantity';
 import { isSecretFile } from './manifests';
 import { KubeObject } from './kube-object';
-import { KUBECTL_READ_SCHEMA } from '../util/kubectl-yaml';
+import { loadAllAsKubectl } from '../util/kubectl-yaml';
 
 /** A refused change: what and where, old -> new, and which override (if any) lets it through. */
 export interface ImmutableChange {
@@ -48,7 +47,7 @@ export function previousObjects(previous: ReadonlyMap<string, string>, wanted: (
     for (const doc of text.split(/^---$/m)) {
       if (!wanted(doc)) continue;
       try {
-        for (const d of yaml.loadAll(doc, undefined, { schema: KUBECTL_READ_SCHEMA })) if (isNamedObject(d)) out.push(d);
+        for (const d of loadAllAsKubectl(doc)) if (isNamedObject(d)) out.push(d);
       } catch {
         // an unreadable document was not applied either
       }

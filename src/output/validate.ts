@@ -17,7 +17,7 @@ import { createHash } from 'node:crypto';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { compileCached } from '../util/ajv-cache';
 import * as yaml from 'js-yaml';
-import { KUBECTL_READ_SCHEMA, NotJsonNumberError } from '../util/kubectl-yaml';
+import { loadAllAsKubectl, NotJsonNumberError } from '../util/kubectl-yaml';
 import { MetalLbVersion, metallbVersionsFor } from '../cluster/microk8s-release';
 import { isClusterScoped, KubeObject, objectId } from './kube-object';
 import { isObjectFile } from './manifests';
@@ -201,7 +201,7 @@ export function validateFiles(files: ReadonlyMap<string, string>, opts: Validate
     let docs: unknown[];
     try {
       // Read as kubectl reads it (YAML 1.1 scalars).
-      docs = yaml.loadAll(text, undefined, { schema: KUBECTL_READ_SCHEMA });
+      docs = loadAllAsKubectl(text);
     } catch (err) {
       const why = err instanceof yaml.YAMLException ? err.reason : err instanceof NotJsonNumberError ? 'holds .inf or .nan, which kubectl cannot turn into JSON' : 'parse error';
       out.push({ file, object: '(file)', path: '', message: `is not valid YAML: ${why}` });

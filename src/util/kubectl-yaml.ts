@@ -96,7 +96,15 @@ export function resolvePlainScalar(s: string): unknown {
     // strconv.ParseFloat reports out of range as an error: the text stays a string.
     if (Number.isFinite(f)) return f + 0;
   }
-  // resolve.go's own "0b"/"-0b" fallbacks only differ from ParseInt beyond int64's range.
+  // resolve.go's "0b" fallback: strconv.ParseInt(plain[2:], 2, 64), which takes a sign after the
+  // prefix ("0b-1" is -1), then ParseUint. (Its "-0b" fallback adds nothing ParseInt(plain, 0)
+  // did not already read.)
+  const bin = /^0b([-+]?)([01]+)$/.exec(plain);
+  if (bin) {
+    const digits = BigInt(`0b${bin[2]}`);
+    const value = bin[1] === '-' ? -digits : digits;
+    if ((value <= INT64_MAX && value >= -INT64_MAX - 1n) || (bin[1] === '' && value <= UINT64_MAX)) return Number(value) + 0;
+  }
   return TEXT;
 }
 
@@ -118,8 +126,64 @@ const goScalar = new jsyaml.Type(`${TAG}go-yaml-v2.4.0-scalar`, {
   construct: (data: string) => jsonValue(resolvePlainScalar(data), data),
 });
 
-/** `<<` as a merge key (resolve.go: {"<<", yaml_MERGE_TAG}). */
-const merge = new jsyaml.Type(`${TAG}merge`, { kind: 'scalar', resolve: (data: unknown) => data === '<<' });
+/**
+ * A plain `<<` key (resolve.go: {"<<", yaml_MERGE_TAG}; decode.go isMerge: plain or tagged).
+ * go-yaml merges in document order: a `<<` after a key overrides it, a key after `<<` overrides
+ * the merged one (decode.go mapping() and merge()), while js-yaml's own merge never overrides a
+ * key. So the key is kept, under a unique name, and resolveMerges applies it in order.
+ */
+const MERGE_PREFIX = '\u0000go-yaml-merge:';
+let mergeKeys = 0;
+const merge = new jsyaml.Type(`${TAG}go-yaml-merge-key`, {
+  kind: 'scalar',
+  resolve: (data: unknown) => data === '<<',
+  construct: () => `${MERGE_PREFIX}${mergeKeys++}`,
+});
+
+function isMap(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Applies the merge keys of `v` and everything under it, as go-yaml does (results shared like the aliases they come from). */
+function resolveMerges(v: unknown, done: Map<object, unknown>): unknown {
+  if (typeof v !== 'object' || v === null) return v;
+  const known = done.get(v);
+  if (known !== undefined) return known;
+  let out: unknown;
+  if (Array.isArray(v)) {
+    out = v.map((x) => resolveMerges(x, done));
+  } else {
+    const m: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) {
+      if (!k.startsWith(MERGE_PREFIX)) {
+        m[k] = resolveMerges(x, done);
+        continue;
+      }
+      // A mapping, or a list of mappings where the earlier ones take precedence (merge()).
+      const sources = Array.isArray(x) ? [...x].reverse() : [x];
+      for (const src of sources) {
+        if (!isMap(src)) throw new jsyaml.YAMLException('map merge requires map or sequence of maps as the value');
+        Object.assign(m, resolveMerges(src, done));
+      }
+    }
+    out = m;
+  }
+  done.set(v, out);
+  return out;
+}
+
+/**
+ * Every document of `text` as kubectl reads it (empty documents as null). Throws js-yaml's
+ * YAMLException, or NotJsonNumberError for `.inf`/`.nan`. Duplicate keys are refused (go-yaml
+ * keeps the last one): a chart printing one has a broken template, and which value it meant is
+ * not ours to guess.
+ */
+export function loadAllAsKubectl(text: string): unknown[] {
+  const docs = jsyaml.loadAll(text, undefined, { schema: KUBECTL_READ_SCHEMA });
+  if (!text.includes('<<')) return docs;
+  const done = new Map<object, unknown>();
+  return docs.map((d) => resolveMerges(d, done));
+}
 
 /** An explicit `!!int`, `!!float`, `!!bool` or `!!null`: go-yaml resolves the text and fails on another type (a !!float may be an int). */
 function explicitScalar(name: 'int' | 'float' | 'bool' | 'null', fits: (v: unknown) => boolean): jsyaml.Type {
