@@ -1,7 +1,7 @@
 /**
- * `npm run bench [-- --runs N]` (N defaults to 11, at least 5): how long synth takes compared with `helm template` alone,
- * measured in one run, interleaved, on this machine; and how synth time grows with the allowlist
- * and the profile list. Writes a markdown table and JSON to .bench/ (gitignored).
+ * `npm run bench [-- --runs N]` (N: 11 unless given, at least 5): how long synth takes compared
+ * with `helm template` alone, measured in one run, interleaved, on this machine; and how synth
+ * time grows with the allowlist and the profile list. Writes a markdown table and JSON to .bench/ (gitignored).
  *
  * (a) helm template of the chart with exactly the values the program generates
  * (b) the program's synth entry, the command cdk8s.yaml's `app` runs (`node src/launch.mjs src/main.ts`)
